@@ -1,0 +1,1 @@
+"""taskclock's companion agent: keyring login, durable outbox, native-messaging host."""
