@@ -1,0 +1,107 @@
+"""Fixtures for the end-to-end tests: the fixture server, the builds, the browsers.
+
+Browser launches are the slow part (two cores in CI), so a test module shares one
+browser of each kind; the fixture server and the extension build are per session.
+A missing browser fails the test with the package to install: never a silent skip.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Union
+
+import pytest
+from playwright.sync_api import Playwright, sync_playwright
+
+from .chromium import ChromiumBrowser
+from .firefox import FirefoxBrowser
+from .fixture_server import FixtureServer
+from .tls import make_certificate
+
+Browser = Union[ChromiumBrowser, FirefoxBrowser]
+BROWSERS = ("chromium", "firefox")
+REPO = Path(__file__).resolve().parents[2]
+TASKCLOCK = Path(sys.executable).parent / "taskclock"
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark everything under tests/e2e as ``e2e`` so ``-m 'not e2e'`` can leave it out."""
+    for item in items:
+        if "tests/e2e/" in str(item.path).replace("\\", "/"):
+            item.add_marker(pytest.mark.e2e)
+
+
+@pytest.fixture(scope="session")
+def fixture_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FixtureServer]:
+    """The TLS fixture server and CONNECT proxy, on 127.0.0.1, for the whole session."""
+    cert, key = make_certificate(tmp_path_factory.mktemp("tls"))
+    server = FixtureServer(cert, key).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def playwright() -> Iterator[Playwright]:
+    """Playwright's driver, started once (it drives Debian's Chromium, never its own)."""
+    with sync_playwright() as pw:
+        yield pw
+
+
+@pytest.fixture(scope="session")
+def extension_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The production build (``taskclock extension build``) in a temporary ``dist``."""
+    out = tmp_path_factory.mktemp("dist")
+    result = subprocess.run(
+        [str(TASKCLOCK), "extension", "build", "--browser", "all", "--out", str(out)],
+        cwd=REPO, capture_output=True, text=True, timeout=300,
+    )
+    if result.returncode != 0:
+        pytest.fail(
+            f"`taskclock extension build` failed ({result.returncode}):\n"
+            f"{result.stdout[-2000:]}\n{result.stderr[-2000:]}",
+            pytrace=False,
+        )
+    return out
+
+
+Launcher = Callable[..., Browser]
+
+
+@pytest.fixture(scope="module")
+def launch_browser(
+    tmp_path_factory: pytest.TempPathFactory,
+    fixture_server: FixtureServer,
+    playwright: Playwright,
+) -> Iterator[Launcher]:
+    """Returns ``launch(kind, extension_dir, env=None, before_start=None)``.
+
+    ``before_start(browser)`` runs after the profile exists and before the browser starts:
+    the place to install a native-messaging host manifest into
+    ``browser.native_messaging_dir``. Every browser started here stops with the module.
+    """
+    started: list[Browser] = []
+
+    def launch(
+        kind: str,
+        extension: Path,
+        env: dict[str, str] | None = None,
+        before_start: Callable[[Browser], None] | None = None,
+    ) -> Browser:
+        root = tmp_path_factory.mktemp(kind)
+        cls = ChromiumBrowser if kind == "chromium" else FirefoxBrowser
+        browser = cls(root, extension, fixture_server.port, env)
+        if before_start is not None:
+            before_start(browser)
+        started.append(browser)
+        try:
+            browser.start(playwright)
+        except RuntimeError as error:
+            pytest.fail(str(error), pytrace=False)
+        return browser
+
+    yield launch
+    for browser in reversed(started):
+        browser.stop()
