@@ -74,3 +74,19 @@ def may_view_user(role: Role | str, actor_id: int, target_id: int, led_member_id
 def may_edit_entry(role: Role | str, actor_id: int, owner_id: int) -> bool:
     """Own entries always; anyone's in the tenant for owners and admins."""
     return actor_id == owner_id or allowed(role, Action.EDIT_OTHERS_ENTRIES)
+
+
+class Actor:
+    """Who is asking: the signed-in user, as every command receives it."""
+
+    __slots__ = ("tenant_id", "user_id", "username", "role", "time_zone")
+
+    def __init__(self, tenant_id: int, user_id: int, username: str, role: Role | str, time_zone: str) -> None:
+        self.tenant_id = tenant_id
+        self.user_id = user_id
+        self.username = username
+        self.role = Role(role)
+        self.time_zone = time_zone
+
+    def __repr__(self) -> str:
+        return f"Actor(tenant={self.tenant_id}, user={self.user_id}, role={self.role.value})"

@@ -1,0 +1,186 @@
+"""The dispatcher: one ``Route`` table, one way every request is handled.
+
+For each request: authenticate (unless the route is public), parse the body and query
+strictly, then run the handler inside one read session (GET) or one write transaction
+(everything else). A write with an ``Idempotency-Key`` stores its answer in that same
+transaction and replays it for a repeat. ``error_middleware`` turns every
+``TaskclockError`` into CONTRACT.md's error shape: the only place that maps errors to
+HTTP statuses.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from aiohttp import web
+from pydantic import BaseModel
+
+from bridge import appkeys
+from bridge.api.schemas import parse_body, parse_query
+from bridge.core import errors
+from bridge.core.roles import Actor
+from bridge.store import idempotency
+from bridge.store.database import Tx
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+log = logging.getLogger(__name__)
+
+STATUS: dict[type[errors.TaskclockError], int] = {
+    errors.InvalidInput: 400,
+    errors.NotAuthenticated: 401,
+    errors.Forbidden: 403,
+    errors.NotFound: 404,
+    errors.Conflict: 409,
+    errors.Unprocessable: 422,
+    errors.RateLimited: 429,
+}
+MAX_IDEMPOTENCY_KEY = 100
+
+
+def status_of(exc: errors.TaskclockError) -> int:
+    for cls in type(exc).__mro__:
+        if cls in STATUS:
+            return STATUS[cls]  # type: ignore[index]
+    return 500
+
+
+def error_response(status: int, code: str, message: str, **extra: Any) -> web.Response:
+    return web.json_response({"error": {"code": code, "message": message, **extra}}, status=status)
+
+
+@web.middleware
+async def error_middleware(request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]) -> web.StreamResponse:
+    """Translate errors to HTTP at the edge, and only here."""
+    try:
+        return await handler(request)
+    except errors.TaskclockError as exc:
+        response = web.json_response({"error": exc.to_dict()}, status=status_of(exc))
+        if isinstance(exc, errors.RateLimited):
+            response.headers["Retry-After"] = str(exc.retry_after)
+        return response
+    except web.HTTPException as exc:
+        if exc.status < 400:
+            raise
+        code = {404: "not_found", 405: "method_not_allowed", 413: "too_large"}.get(exc.status, "http_error")
+        return error_response(exc.status, code, exc.reason)
+    except Exception:
+        log.exception("unhandled error in %s %s", request.method, request.path)
+        return error_response(500, "internal", "the relay failed; the change was not made")
+
+
+@dataclass
+class Call:
+    """What a handler gets: the request, who asks, the parsed input, one clock reading."""
+
+    request: web.Request
+    now: datetime
+    actor: Actor | None
+    session: AsyncSession
+    tx: Tx | None = None
+    body: Any = None
+    query: Any = None
+
+    @property
+    def app(self) -> web.Application:
+        return self.request.app
+
+    @property
+    def me(self) -> Actor:
+        assert self.actor is not None, "route is public"
+        return self.actor
+
+    @property
+    def write(self) -> Tx:
+        assert self.tx is not None, "route is read-only"
+        return self.tx
+
+    def path_int(self, name: str) -> int:
+        try:
+            return int(self.request.match_info[name])
+        except ValueError:
+            raise errors.NotFound(f"no such {name.removesuffix('_id')}") from None
+
+
+Handler = Callable[[Call], Awaitable["dict[str, Any] | tuple[int, dict[str, Any]]"]]
+
+
+@dataclass(frozen=True)
+class Route:
+    method: str
+    path: str
+    handler: Handler
+    summary: str
+    body: type[BaseModel] | None = None
+    query: type[BaseModel] | None = None
+    public: bool = False
+    tags: tuple[str, ...] = field(default_factory=tuple)
+    #: Read-only POSTs (login: slow hashing must not hold the writer) say False and
+    #: open their own short write transaction when they need one.
+    writes: bool | None = None
+
+    @property
+    def in_write_transaction(self) -> bool:
+        return self.method != "GET" if self.writes is None else self.writes
+
+
+def _split(result: dict[str, Any] | tuple[int, dict[str, Any]]) -> tuple[int, dict[str, Any]]:
+    return result if isinstance(result, tuple) else (200, result)
+
+
+async def dispatch(route: Route, request: web.Request) -> web.Response:
+    """Run one request through ``route``; see the module docstring."""
+    app = request.app
+    now = app[appkeys.CLOCK]()
+    actor = None if route.public else await app[appkeys.TOKENS].authenticate(request, now)
+    body = parse_body(route.body, await request.read()) if route.body else None
+    query = parse_query(route.query, dict(request.query)) if route.query else None
+    database = app[appkeys.DATABASE]
+    if not route.in_write_transaction:
+        async with database.read() as session:
+            status, payload = _split(await route.handler(Call(request, now, actor, session, body=body, query=query)))
+        return web.json_response(payload, status=status)
+    key = request.headers.get("Idempotency-Key")
+    if key is None or actor is None:
+        async with database.write() as tx:
+            status, payload = _split(await route.handler(Call(request, now, actor, tx.session, tx, body, query)))
+        return web.json_response(payload, status=status)
+    return await _idempotent(route, request, now, actor, key, body, query)
+
+
+async def _idempotent(
+    route: Route, request: web.Request, now: datetime, actor: Actor, key: str, body: Any, query: Any
+) -> web.Response:
+    if not key or len(key) > MAX_IDEMPOTENCY_KEY:
+        raise errors.InvalidInput("Idempotency-Key must be 1 to 100 characters", field="Idempotency-Key")
+    fingerprint = idempotency.request_fingerprint(request.method, request.path, await request.read())
+    database = request.app[appkeys.DATABASE]
+    try:
+        async with database.write() as tx:
+            prior = await idempotency.lookup(tx.session, actor.tenant_id, actor.user_id, key, fingerprint)
+            if prior is None:
+                status, payload = _split(await route.handler(Call(request, now, actor, tx.session, tx, body, query)))
+                await idempotency.remember(tx, actor.tenant_id, actor.user_id, key, fingerprint, status, payload, now)
+    except idempotency.DuplicateKey:
+        # A racing twin committed first (PostgreSQL): ours rolled back; answer as it did.
+        async with database.read() as session:
+            prior = await idempotency.lookup(session, actor.tenant_id, actor.user_id, key, fingerprint)
+    if prior is not None:
+        status, payload = prior
+        response = web.json_response(payload, status=status)
+        response.headers["Idempotent-Replayed"] = "true"
+        return response
+    return web.json_response(payload, status=status)
+
+
+def add_routes(app: web.Application, routes: list[Route]) -> None:
+    """Register the table with aiohttp."""
+    for route in routes:
+
+        async def handle(request: web.Request, route: Route = route) -> web.StreamResponse:
+            return await dispatch(route, request)
+
+        app.router.add_route(route.method, route.path, handle)

@@ -1,0 +1,10 @@
+"""The whole route table, in one list: what runs and what openapi.json describes."""
+
+from __future__ import annotations
+
+from bridge.api import signin, tracking
+from bridge.api.edge import Route
+
+
+def all_routes() -> list[Route]:
+    return [*signin.ROUTES, *tracking.ROUTES]

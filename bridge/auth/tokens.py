@@ -1,0 +1,100 @@
+"""Access tokens: short-lived JWTs, HS256 pinned, keys chosen by ``kid``.
+
+The relay holds a ``KeyRing`` of signing keys (from the database, shared by every relay
+process). ``issue`` signs with the newest key; ``verify`` accepts any key the ring still
+holds, so a rotated-out key keeps verifying until its tokens have expired. Verification
+requires ``exp``, ``iat``, ``iss``, ``aud`` and ``sub`` and refuses every other algorithm
+(``alg: none`` included).
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+
+import jwt
+
+from bridge.core.errors import NotAuthenticated
+
+ALGORITHM = "HS256"
+REQUIRED_CLAIMS = ["exp", "iat", "iss", "aud", "sub"]
+
+
+@dataclass(frozen=True)
+class SigningKeyMaterial:
+    kid: str
+    secret: str
+    created_at: datetime
+
+
+def new_key_material(now: datetime) -> SigningKeyMaterial:
+    """A fresh random signing key (256 bits)."""
+    return SigningKeyMaterial(kid=secrets.token_hex(8), secret=secrets.token_urlsafe(32), created_at=now)
+
+
+@dataclass(frozen=True)
+class AccessClaims:
+    """What a verified access token says."""
+
+    user_id: int
+    tenant_id: int
+    expires_at: int
+
+
+class KeyRing:
+    """The signing keys a relay knows; the newest signs."""
+
+    def __init__(self, keys: list[SigningKeyMaterial], issuer: str, audience: str) -> None:
+        if not keys:
+            raise ValueError("a key ring needs at least one key")
+        self._keys = {key.kid: key for key in keys}
+        self._newest = max(keys, key=lambda key: key.created_at)
+        self.issuer = issuer
+        self.audience = audience
+
+    def knows(self, kid: str) -> bool:
+        return kid in self._keys
+
+    def issue(self, user_id: int, tenant_id: int, now: datetime, lifetime_seconds: int) -> str:
+        """Sign an access token for the user, valid ``lifetime_seconds`` from ``now``."""
+        issued = int(now.timestamp())
+        claims = {
+            "iss": self.issuer,
+            "aud": self.audience,
+            "sub": str(user_id),
+            "tid": tenant_id,
+            "iat": issued,
+            "exp": issued + lifetime_seconds,
+        }
+        return jwt.encode(claims, self._newest.secret, algorithm=ALGORITHM, headers={"kid": self._newest.kid})
+
+    def verify(self, token: str) -> AccessClaims:
+        """The claims of a valid token; ``NotAuthenticated`` for anything else.
+
+        pyjwt checks ``exp`` against the wall clock itself.
+        """
+        try:
+            kid = jwt.get_unverified_header(token).get("kid")
+        except jwt.PyJWTError:
+            raise NotAuthenticated("the access token is malformed") from None
+        key = self._keys.get(kid) if isinstance(kid, str) else None
+        if key is None:
+            raise NotAuthenticated("the access token was signed with an unknown key")
+        try:
+            claims = jwt.decode(
+                token,
+                key.secret,
+                algorithms=[ALGORITHM],
+                audience=self.audience,
+                issuer=self.issuer,
+                options={"require": REQUIRED_CLAIMS},
+            )
+        except jwt.ExpiredSignatureError:
+            raise NotAuthenticated("the access token has expired", code="token_expired") from None
+        except jwt.PyJWTError as exc:
+            raise NotAuthenticated(f"the access token is invalid: {exc}") from None
+        try:
+            return AccessClaims(user_id=int(claims["sub"]), tenant_id=int(claims["tid"]), expires_at=int(claims["exp"]))
+        except (KeyError, TypeError, ValueError):
+            raise NotAuthenticated("the access token lacks its subject or tenant") from None
