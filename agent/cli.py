@@ -12,8 +12,12 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from typing import TYPE_CHECKING
 
 from bridge.core.errors import InvalidInput
+
+if TYPE_CHECKING:
+    from agent.config import AgentConfig
 
 BROWSERS = ("chrome", "chromium", "firefox", "opera")
 
@@ -50,26 +54,28 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     status.set_defaults(handler=_status)
 
 
-def _config():
+def _config() -> AgentConfig:
     from agent.config import AgentConfig
 
     return AgentConfig.from_environ(os.environ)
 
 
-def _read_secret() -> str:
-    """The first line of stdin, stripped; refuse an empty one."""
+def _read_secret() -> tuple[str, str | None]:
+    """The secret (first line of stdin) and an optional 2FA code (second line)."""
     secret = sys.stdin.readline().strip()
     if not secret:
         raise InvalidInput("nothing was given on standard input")
-    return secret
+    otp = sys.stdin.readline().strip() or None
+    return secret, otp
 
 
 def _login(args: argparse.Namespace) -> int:
     from agent.login import login
 
-    secret = _read_secret()
+    secret, otp = _read_secret()
     kind = "password" if args.password_stdin else "api_token"
-    user = login(_config(), relay=args.relay, tenant=args.tenant, username=args.username, kind=kind, secret=secret)
+    user = login(_config(), relay=args.relay, tenant=args.tenant, username=args.username, kind=kind,
+                 secret=secret, otp=otp)
     print(f"signed in to {args.relay} as {user.get('username', args.username)} ({args.tenant})")
     return 0
 
