@@ -25,7 +25,7 @@ from bridge.core import errors
 from bridge.core.roles import Actor
 from bridge.store import idempotency
 from bridge.store.database import Tx
-from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession
 
 log = logging.getLogger(__name__)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlmodel import col, select
-from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.exc import IntegrityError
 
 from bridge.auth.tokens import SigningKeyMaterial

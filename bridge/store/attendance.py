@@ -6,7 +6,7 @@ from datetime import date, datetime
 from typing import Any, Literal
 
 from sqlmodel import col, select
-from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bridge.core import days
 from bridge.core.errors import Conflict

@@ -11,7 +11,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import col, select
-from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bridge.core import days, validation
 from bridge.core.errors import Forbidden, InvalidInput, NotFound

@@ -13,7 +13,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import col, select
-from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bridge.core import days
 from bridge.core.errors import InvalidInput, NotFound, Untrackable, Unprocessable
