@@ -53,7 +53,7 @@ def offline_status(config: AgentConfig) -> dict[str, Any]:
 
 
 def print_status(config: AgentConfig) -> int:
-    """Print the status lines; 0 when the daemon runs, 1 when it does not."""
+    """Print the status lines; 0 whether or not the daemon runs (both are states, not failures)."""
     try:
         status = asyncio.run(ask_daemon(config))
         running = True
@@ -68,4 +68,4 @@ def print_status(config: AgentConfig) -> int:
     detail = f" - {status['detail']}" if status.get("detail") else ""
     print(f"connection: {connection}{detail}")
     print(f"outbox:     {status.get('outbox', 0)} waiting")
-    return 0 if running else 1
+    return 0
