@@ -9,6 +9,7 @@ method sends authenticated JSON requests.
 from __future__ import annotations
 
 import uuid
+from datetime import datetime, timedelta, timezone
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,8 +18,10 @@ from typing import Any
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
+from bridge import appkeys
 from bridge.app import create_app
 from bridge.auth.passwords import hash_password
+from bridge.core.errors import NotFound
 from bridge.core.roles import Role
 from bridge.settings import Settings
 from bridge.store import accounts
@@ -60,17 +63,15 @@ class RelayClient:
 
     @property
     def database(self) -> Database:
-        from bridge import appkeys
-
         return self.app[appkeys.DATABASE]
 
     async def user(self, tenant: str, username: str, role: str = "owner", time_zone: str = "UTC") -> SignedIn:
         """Create tenant and user if missing, then log in through the API."""
-        now = self.app[__import__("bridge.appkeys", fromlist=["CLOCK"]).CLOCK]()
+        now = self.app[appkeys.CLOCK]()
         async with self.database.write() as tx:
             try:
                 found = await accounts.tenant_by_slug(tx.session, tenant)
-            except Exception:
+            except NotFound:
                 found = await accounts.create_tenant(tx, tenant, tenant.title(), now)
             if await accounts.user_by_name(tx.session, found.id, username) is None:  # type: ignore[arg-type]
                 await accounts.add_user(tx, found.id, username, _HASH, Role(role), now, time_zone)  # type: ignore[arg-type]
@@ -80,14 +81,33 @@ class RelayClient:
         return SignedIn(self.client, tenant, username, body["user"]["id"], body["access_token"])
 
 
+class FakeClock:
+    """A clock the test moves by hand; starts at the real now so tokens stay valid."""
+
+    def __init__(self) -> None:
+        self.now = datetime.now(timezone.utc).replace(microsecond=0)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, seconds: float) -> datetime:
+        self.now += timedelta(seconds=seconds)
+        return self.now
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
 @pytest.fixture
 def relay_settings(tmp_path: Path) -> Settings:
     return Settings.from_environ({}, home=tmp_path, database_url=f"sqlite:///{tmp_path / 'relay.db'}")
 
 
 @pytest.fixture
-async def relay(relay_settings: Settings) -> AsyncIterator[RelayClient]:
-    app = create_app(relay_settings)
+async def relay(relay_settings: Settings, clock: FakeClock) -> AsyncIterator[RelayClient]:
+    app = create_app(relay_settings, clock=clock)
     async with TestClient(TestServer(app)) as client:
         yield RelayClient(client, relay_settings.database_url)
 
