@@ -86,7 +86,10 @@ class ChromiumTab(Tab):
 
 
 class ChromiumBrowser:
-    """One Chromium with the extension loaded. Build, fill ``native_messaging_dir``, :meth:`start`."""
+    """One Chromium with the extension loaded.
+
+    Construct, put any host manifest into ``native_messaging_dir``, then :meth:`start`.
+    """
 
     name = "chromium"
 

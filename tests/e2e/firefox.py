@@ -146,7 +146,10 @@ class FirefoxTab(Tab):
 
 
 class FirefoxBrowser:
-    """One Firefox with the extension installed. Build, fill ``native_messaging_dir``, :meth:`start`."""
+    """One Firefox with the extension installed.
+
+    Construct, put any host manifest into ``native_messaging_dir``, then :meth:`start`.
+    """
 
     name = "firefox"
 

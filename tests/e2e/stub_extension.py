@@ -28,8 +28,20 @@ MANIFEST = {
     },
 }
 
+# A widget made the way the real ones are (an open shadow root, from the content
+# script's isolated world), so the smoke test proves tests can reach and click into it.
 CONTENT = """
 document.documentElement.setAttribute("data-harness-stub", location.host);
+const host = document.createElement("harness-stub");
+host.style.cssText = "position: fixed; right: 8px; bottom: 8px; z-index: 2147483647";
+const button = document.createElement("button");
+button.dataset.action = "count";
+button.textContent = "stub";
+button.addEventListener("click", () => {
+  host.dataset.clicks = String(Number(host.dataset.clicks || 0) + 1);
+});
+host.attachShadow({mode: "open"}).append(button);
+document.body.append(host);
 """
 
 

@@ -18,7 +18,9 @@ from .fixture_server import FixtureServer
 from .stub_extension import write_stub_extension
 from .tab import shadow
 
-PAGE = "https://app.asana.com/0/home/smoke"
+PAGE = "https://app.asana.com/0/1201000000000101/1202000000000201"
+NEXT = "https://app.asana.com/0/1201000000000101/1202000000000202"
+TITLE = "document.querySelector('.TaskPaneTitle textarea')"
 
 
 @pytest.fixture(scope="module")
@@ -34,18 +36,20 @@ def test_fixture_page_loads_with_content_script(
     browser = launch_browser(kind, stub_dir)
     tab = browser.new_tab(PAGE)
     assert tab.url() == PAGE
-    assert tab.evaluate("document.getElementById('smoke').textContent") == "fixture page"
+    assert tab.evaluate(f"{TITLE}.value") == "Write launch announcement"
     assert tab.wait_for("document.documentElement.getAttribute('data-harness-stub')") == (
         "app.asana.com"
     )
-    # Real input reaches the page and open shadow roots.
-    tab.click("document.getElementById('count')")
-    tab.click("document.getElementById('count')")
-    assert tab.wait_for("document.getElementById('count').dataset.clicks") == "2"
-    tab.click(shadow("#host", '[data-action="inner"]'))
-    assert tab.wait_for(shadow("#host", '[data-action="inner"]') + ".dataset.clicked") == "yes"
-    tab.fill("document.getElementById('field')", "new text")
-    assert tab.evaluate("document.getElementById('field').value") == "new text"
+    # Real clicks reach a content script's shadow root...
+    tab.click(shadow("harness-stub", '[data-action="count"]'))
+    tab.click(shadow("harness-stub", '[data-action="count"]'))
+    assert tab.wait_for("document.querySelector('harness-stub').dataset.clicks") == "2"
+    # ...and the page: the fixture's router follows a link with pushState.
+    tab.click("document.querySelector('[data-task-id=\"1202000000000202\"] a')")
+    tab.wait_for(f"{TITLE}.value === 'Fix checkout bug'")
+    assert tab.url() == NEXT
+    tab.fill(TITLE, "Fix the checkout bug")
+    assert tab.evaluate(f"{TITLE}.value") == "Fix the checkout bug"
     tab.close()
 
 
@@ -68,12 +72,13 @@ def test_direct_tls_serves_by_host_header(fixture_server: FixtureServer) -> None
     raw = socket.create_connection(("127.0.0.1", fixture_server.port), timeout=5)
     with context.wrap_socket(raw, server_hostname="app.asana.com") as conn:
         conn.sendall(
-            b"GET /0/home/smoke HTTP/1.1\r\nHost: app.asana.com\r\nConnection: close\r\n\r\n"
+            b"GET /0/1201000000000101/1202000000000201 HTTP/1.1\r\n"
+            b"Host: app.asana.com\r\nConnection: close\r\n\r\n"
         )
         answer = b""
         while chunk := conn.recv(65536):
             answer += chunk
-    assert answer.startswith(b"HTTP/1.1 200") and b"fixture page" in answer
+    assert answer.startswith(b"HTTP/1.1 200") and b"Write launch announcement" in answer
 
 
 def test_missing_browser_fails_with_install_hint(monkeypatch: pytest.MonkeyPatch) -> None:
