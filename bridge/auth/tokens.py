@@ -5,13 +5,18 @@ process). ``issue`` signs with the newest key; ``verify`` accepts any key the ri
 holds, so a rotated-out key keeps verifying until its tokens have expired. Verification
 requires ``exp``, ``iat``, ``iss``, ``aud`` and ``sub`` and refuses every other algorithm
 (``alg: none`` included).
+
+Rotation: ``rotation_due`` says when the newest key is older than ``KEY_MAX_AGE_DAYS``;
+the token service then adds a fresh key, and ``retirable`` names the keys that no
+unexpired token can still carry (superseded for more than twice the token lifetime, so a
+relay process that signed with the old key a moment longer is covered too).
 """
 
 from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import jwt
 
@@ -19,6 +24,7 @@ from bridge.core.errors import NotAuthenticated
 
 ALGORITHM = "HS256"
 REQUIRED_CLAIMS = ["exp", "iat", "iss", "aud", "sub"]
+KEY_MAX_AGE_DAYS = 30
 
 
 @dataclass(frozen=True)
@@ -40,6 +46,25 @@ class AccessClaims:
     user_id: int
     tenant_id: int
     expires_at: int
+    #: The sign-in (refresh token family) the token belongs to; revoking it ends the token.
+    session_id: str | None = None
+
+
+def rotation_due(keys: list[SigningKeyMaterial], now: datetime) -> bool:
+    """Whether the newest key is old enough to be replaced."""
+    newest = max(keys, key=lambda key: key.created_at)
+    return now - newest.created_at >= timedelta(days=KEY_MAX_AGE_DAYS)
+
+
+def retirable(keys: list[SigningKeyMaterial], now: datetime, lifetime_seconds: int) -> list[str]:
+    """Kids of keys superseded long enough ago that no live token can carry them."""
+    grace = timedelta(seconds=2 * lifetime_seconds)
+    ordered = sorted(keys, key=lambda key: key.created_at)
+    return [
+        older.kid
+        for older, newer in zip(ordered, ordered[1:])
+        if now - newer.created_at >= grace
+    ]
 
 
 class KeyRing:
@@ -56,10 +81,18 @@ class KeyRing:
     def knows(self, kid: str) -> bool:
         return kid in self._keys
 
-    def issue(self, user_id: int, tenant_id: int, now: datetime, lifetime_seconds: int) -> str:
+    @property
+    def keys(self) -> list[SigningKeyMaterial]:
+        return list(self._keys.values())
+
+    @property
+    def newest_kid(self) -> str:
+        return self._newest.kid
+
+    def issue(self, user_id: int, tenant_id: int, now: datetime, lifetime_seconds: int, session_id: str | None = None) -> str:
         """Sign an access token for the user, valid ``lifetime_seconds`` from ``now``."""
         issued = int(now.timestamp())
-        claims = {
+        claims: dict[str, object] = {
             "iss": self.issuer,
             "aud": self.audience,
             "sub": str(user_id),
@@ -67,6 +100,8 @@ class KeyRing:
             "iat": issued,
             "exp": issued + lifetime_seconds,
         }
+        if session_id is not None:
+            claims["sid"] = session_id
         return jwt.encode(claims, self._newest.secret, algorithm=ALGORITHM, headers={"kid": self._newest.kid})
 
     def verify(self, token: str) -> AccessClaims:
@@ -95,6 +130,12 @@ class KeyRing:
         except jwt.PyJWTError as exc:
             raise NotAuthenticated(f"the access token is invalid: {exc}") from None
         try:
-            return AccessClaims(user_id=int(claims["sub"]), tenant_id=int(claims["tid"]), expires_at=int(claims["exp"]))
+            sid = claims.get("sid")
+            return AccessClaims(
+                user_id=int(claims["sub"]),
+                tenant_id=int(claims["tid"]),
+                expires_at=int(claims["exp"]),
+                session_id=sid if isinstance(sid, str) else None,
+            )
         except (KeyError, TypeError, ValueError):
             raise NotAuthenticated("the access token lacks its subject or tenant") from None

@@ -188,3 +188,56 @@ class SigningKey(SQLModel, table=True):
     secret: str
     created_at: datetime = utc_column()
     retired_at: datetime | None = utc_column(nullable=True)
+
+
+class ApiToken(SQLModel, table=True):
+    """A user's API token, stored only as its SHA-256 (``bridge.auth.opaque``).
+
+    One live token per user: issuing deletes the previous rows. Enabling 2FA sets
+    ``disabled_at`` rather than deleting, so token-login can answer ``api_token_disabled``.
+    """
+
+    __tablename__ = "api_token"
+    id: int | None = Field(default=None, primary_key=True)
+    tenant_id: int = Field(foreign_key="tenant.id", index=True)
+    user_id: int = Field(foreign_key="user.id", index=True)
+    token_hash: str = Field(unique=True, max_length=64)
+    created_at: datetime = utc_column()
+    last_used_at: datetime | None = utc_column(nullable=True)
+    disabled_at: datetime | None = utc_column(nullable=True)
+
+
+class RefreshFamily(SQLModel, table=True):
+    """One sign-in: every refresh token rotated from it, and the access tokens' ``sid``."""
+
+    __tablename__ = "refresh_family"
+    id: str = Field(primary_key=True, max_length=64)
+    tenant_id: int = Field(foreign_key="tenant.id", index=True)
+    user_id: int = Field(foreign_key="user.id", index=True)
+    #: How the sign-in happened: "password", "api_token" or "legacy".
+    method: str
+    created_at: datetime = utc_column()
+    revoked_at: datetime | None = utc_column(nullable=True)
+
+
+class RefreshToken(SQLModel, table=True):
+    """One refresh token of a family, stored only as its SHA-256; used at most once."""
+
+    __tablename__ = "refresh_token"
+    id: int | None = Field(default=None, primary_key=True)
+    tenant_id: int = Field(foreign_key="tenant.id", index=True)
+    family_id: str = Field(foreign_key="refresh_family.id", index=True)
+    token_hash: str = Field(unique=True, max_length=64)
+    created_at: datetime = utc_column()
+    expires_at: datetime = utc_column()
+    used_at: datetime | None = utc_column(nullable=True)
+
+
+class LoginThrottle(SQLModel, table=True):
+    """Consecutive failed sign-ins of one account (``bridge.auth.ratelimit``)."""
+
+    __tablename__ = "login_throttle"
+    user_id: int = Field(foreign_key="user.id", primary_key=True)
+    tenant_id: int = Field(foreign_key="tenant.id", index=True)
+    failures: int = 0
+    locked_until: datetime | None = utc_column(nullable=True)

@@ -22,7 +22,14 @@ async def _v1_initial(connection: AsyncConnection) -> None:
     await connection.run_sync(SQLModel.metadata.create_all)
 
 
-MIGRATIONS: list[Callable[[AsyncConnection], Awaitable[None]]] = [_v1_initial]
+async def _v2_credentials(connection: AsyncConnection) -> None:
+    """API tokens, refresh token families and login throttling (issue 3)."""
+    tables = [models.ApiToken, models.RefreshFamily, models.RefreshToken, models.LoginThrottle]
+    for table in tables:
+        await connection.run_sync(lambda sync, t=table: t.__table__.create(sync, checkfirst=True))
+
+
+MIGRATIONS: list[Callable[[AsyncConnection], Awaitable[None]]] = [_v1_initial, _v2_credentials]
 LATEST = len(MIGRATIONS)
 
 
