@@ -42,6 +42,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
     host = commands.add_parser("native-host", help="the native-messaging host browsers start")
     host.add_argument("caller", nargs="*", help="what the browser passes (origin, or manifest path and add-on id)")
+    # Chrome on Windows adds the calling window's handle; accepted and ignored.
+    host.add_argument("--parent-window", default=None, help=argparse.SUPPRESS)
     host.set_defaults(handler=_native_host)
 
     install = commands.add_parser("install", help="write the native-messaging host manifest for a browser")

@@ -57,6 +57,11 @@ class AgentConfig:
         return self.home / "agent-outbox.db"
 
     @property
+    def pid_path(self) -> Path:
+        """The running daemon's process id (written after it took the instance lock)."""
+        return self.home / "agent.pid"
+
+    @property
     def log_path(self) -> Path:
         return self.home / "agent.log"
 

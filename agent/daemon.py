@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import signal
 import time
 import uuid
@@ -57,6 +58,8 @@ class BrowserPort:
     def __init__(self, writer: asyncio.StreamWriter) -> None:
         self.writer = writer
         self.subscribed = False
+        #: The last event seq this browser has; older events are not sent again.
+        self.seq = 0
 
     def send(self, message: dict[str, Any]) -> None:
         if self.writer.is_closing():
@@ -114,9 +117,15 @@ class Daemon:
                         "outbox": status["outbox"]})
 
     def broadcast(self, message: dict[str, Any]) -> None:
+        seq = message.get("seq") if message.get("type") == "event" else None
         for port in list(self.ports):
-            if port.subscribed:
-                port.send(message)
+            if not port.subscribed:
+                continue
+            if isinstance(seq, int):
+                if seq <= port.seq:
+                    continue
+                port.seq = seq
+            port.send(message)
 
     def today_view(self) -> dict[str, Any] | None:
         pending = [(command, self.link.clock.relay_time(command.accepted_at)) for command in self.unconfirmed.values()]
@@ -237,6 +246,7 @@ class Daemon:
         since = args.get("since")
         if isinstance(since, int) and not isinstance(since, bool) and since > 0:
             self._catch_up(port, since)
+            port.seq = max(since, port.seq)
         port.subscribed = True
 
     def _catch_up(self, port: BrowserPort, since: int) -> None:
@@ -247,6 +257,7 @@ class Daemon:
         for event in self.events:
             if int(event.get("seq", 0)) > since:
                 port.send(event)
+                port.seq = int(event["seq"])
 
     def _enqueue(self, route: Route, key: Any) -> Command:
         login = self.login()
@@ -340,6 +351,7 @@ async def serve(config: AgentConfig, *, ready: asyncio.Event | None = None) -> N
     lock = take_instance_lock(config.home)
     if lock is None:
         raise AgentError(f"another agent is already running for {config.home}", code="already_running")
+    config.pid_path.write_text(f"{os.getpid()}\n")
     credentials = Credentials.open()
     outbox = Outbox.open(config.outbox_path, Sealer(credentials.outbox_key()))
     daemon = Daemon(config, credentials, outbox, max_backoff=config.max_backoff)
@@ -366,6 +378,8 @@ async def serve(config: AgentConfig, *, ready: asyncio.Event | None = None) -> N
         outbox.close()
         with contextlib.suppress(FileNotFoundError):
             config.socket_path.unlink()
+        with contextlib.suppress(FileNotFoundError):
+            config.pid_path.unlink()
         lock.close()
 
 

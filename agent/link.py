@@ -31,6 +31,12 @@ log = logging.getLogger("taskclock.agent.link")
 CLOSE_BAD_TOKEN = 4401
 
 
+class LiveUnavailable(AgentError):
+    """The REST API answers but the live websocket does not (yet)."""
+
+    code = "live_unavailable"
+
+
 class LinkListener(Protocol):
     """What the daemon does when the link changes; all called on the event loop."""
 
@@ -78,10 +84,16 @@ class RelayLink:
         while True:
             try:
                 await self._session_once()
+            except LiveUnavailable as exc:
+                # REST works, only live updates do not: commands keep flowing meanwhile.
+                self._set_state("online", exc.message)
+                await self._pause()
+                continue
             except NotLoggedIn as exc:
                 self._set_state("signed_out", exc.message)
             except NotAuthenticated as exc:
-                self._set_state("signed_out", _explain_refusal(exc))
+                state = "connecting" if exc.code == "token_expired" else "signed_out"
+                self._set_state(state, _explain_refusal(exc))
             except (RelayUnreachable, OSError, InvalidHandshake, InvalidURI, ConnectionClosed, asyncio.TimeoutError) as exc:
                 self._set_state("offline", str(getattr(exc, "message", exc)) or type(exc).__name__)
             except TaskclockError as exc:
@@ -119,10 +131,19 @@ class RelayLink:
             return client
 
     async def _session_once(self) -> None:
-        self._set_state("connecting")
+        if not self.online.is_set():
+            self._set_state("connecting")
         client = await self.reauthenticate()
         self._listener.on_today(raise_for_error(await client.call("GET", "/today")))
-        async with websockets.connect(client.live_url(), open_timeout=5, max_size=16 * 1024 * 1024) as socket:
+        self.online.set()
+        self._set_state("online", self.detail if self.state == "online" else None)
+        try:
+            socket = await websockets.connect(client.live_url(), open_timeout=5, max_size=16 * 1024 * 1024)
+        except (OSError, InvalidHandshake, InvalidURI, asyncio.TimeoutError) as exc:
+            if await client.healthy():
+                raise LiveUnavailable(f"live updates unavailable ({type(exc).__name__}: {exc})") from exc
+            raise RelayUnreachable("the relay cannot be reached") from exc
+        async with socket:
             await socket.send(json.dumps({"type": "hello", "token": client.access_token, "since": self.last_seq}))
             await self._serve(socket, client)
 
@@ -153,8 +174,7 @@ class RelayLink:
         self._backoff.reset()
         seq = int(message.get("seq") or 0)
         if seq < self.last_seq:
-            self.last_seq = 0  # the relay's log was reset: take what it has
-        self.online.set()
+            self.last_seq = seq  # the relay's log was reset: take what it has
         self._set_state("online")
 
 
@@ -175,4 +195,4 @@ def _explain_refusal(exc: NotAuthenticated) -> str:
     return f"the relay refused the stored login ({exc.message}); run `taskclock agent login` again"
 
 
-__all__ = ["RelayLink", "LinkListener", "AgentError"]
+__all__ = ["LinkListener", "LiveUnavailable", "RelayLink"]

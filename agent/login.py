@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 from agent.clock import ClockOffset
 from agent.config import AgentConfig
 from agent.credentials import Credentials, StoredLogin
+from agent.errors import AgentError
 from agent.relay_client import RelayClient
 from bridge.core.errors import InvalidInput, NotAuthenticated
 
@@ -40,7 +41,11 @@ def login(config: AgentConfig, *, relay: str, tenant: str, username: str, kind: 
     pending = StoredLogin(relay=relay, tenant=tenant, username=username, kind=kind, secret=secret)
     answer = asyncio.run(_authenticate(pending, kind, secret, otp))
     if kind == "password":
-        stored = StoredLogin(relay, tenant, username, "refresh_token", str(answer["refresh_token"]))
+        refresh = answer.get("refresh_token")
+        if not refresh:
+            raise AgentError("the relay accepted the password but issued no refresh token, so the agent "
+                             "could not stay signed in; use --api-token-stdin", code="no_refresh_token")
+        stored = StoredLogin(relay, tenant, username, "refresh_token", str(refresh))
     else:
         stored = pending
     credentials.save_login(stored)

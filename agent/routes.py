@@ -50,8 +50,9 @@ _TABLE: dict[str, tuple[str, str, bool]] = {
 #: Operations the agent answers itself, without the relay.
 LOCAL_OPS = frozenset({"hello", "status"})
 
-#: Operations whose body may carry ``occurred_at`` (CONTRACT.md: timer changes).
-TIMED_OPS = frozenset({"timer.start", "timer.pause", "timer.resume", "timer.stop"})
+#: Operations whose body may carry ``occurred_at`` (timer changes, attendance clocks).
+TIMED_OPS = frozenset({"timer.start", "timer.pause", "timer.resume", "timer.stop",
+                       "attendance.toggle", "attendance.clock_in", "attendance.clock_out"})
 
 
 def known_ops() -> frozenset[str]:

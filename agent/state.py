@@ -1,15 +1,16 @@
 """Today's state as this person should see it, without I/O: the relay's last word plus
 the commands still in the outbox, applied optimistically.
 
-Call ``set_base`` with each ``GET /today`` answer, ``view(now)`` to answer a browser at
-once, and ``optimistic_result(command, view)`` for the answer to a command that could
-not reach the relay. Times are aware UTC datetimes passed in; nothing reads the clock.
+Call ``set_base`` with each ``GET /today`` answer and ``view(pending)`` to answer a
+browser's ``today`` at once, offline too. The view keeps the relay's shape (a timer's
+``elapsed_seconds`` as of ``as_of``) and says ``"optimistic": true`` when it includes
+unconfirmed commands. Times are aware UTC datetimes passed in; nothing reads the clock.
 """
 
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime, timezone
 from typing import Any
 
@@ -49,6 +50,8 @@ class TodayState:
         for command, at in pending:
             apply_command(view, command, at)
             optimistic = True
+        if view.get("timer"):
+            view["timer"].pop("_counted", None)
         if optimistic:
             view["optimistic"] = True
         return view
@@ -62,13 +65,16 @@ def apply_command(view: dict[str, Any], command: Command, at: datetime) -> None:
         handler(view, body, at)
 
 
+def _status(timer: dict[str, Any]) -> Any:
+    return timer.get("state", timer.get("status"))
+
+
 def _timer_seconds(timer: dict[str, Any], at: datetime) -> int:
-    """Clocked seconds of a timer dict at ``at``, tolerant of the relay's field names."""
-    base = timer.get("seconds", timer.get("elapsed_seconds", timer.get("running_seconds", 0)))
-    seconds = int(base) if isinstance(base, (int, float)) else 0
-    since = _parse(timer.get("running_since") or timer.get("resumed_at") or timer.get("started_at"))
-    if timer.get("status", timer.get("state")) == "running" and since is not None and "running_since" in timer:
-        seconds += max(0, int((at - since).total_seconds()))
+    """Clocked seconds of a relay timer view (``elapsed_seconds`` as of ``as_of``) at ``at``."""
+    seconds = int(timer.get("elapsed_seconds") or 0)
+    as_of = _parse(timer.get("as_of"))
+    if _status(timer) == "running" and as_of is not None:
+        seconds += max(0, int((at - as_of).total_seconds()))
     return seconds
 
 
@@ -83,36 +89,44 @@ def _add_task_seconds(view: dict[str, Any], task_id: Any, seconds: int) -> None:
     view["total_seconds"] = int(view.get("total_seconds", 0)) + seconds
 
 
+def _settle(timer: dict[str, Any], at: datetime) -> dict[str, Any]:
+    """The timer as of ``at``: ``elapsed_seconds`` brought forward, ``as_of`` = at."""
+    return {**timer, "elapsed_seconds": _timer_seconds(timer, at), "as_of": _iso(at)}
+
+
 def _stop(view: dict[str, Any], _body: dict[str, Any], at: datetime) -> None:
     timer = view.get("timer")
     if timer:
-        _add_task_seconds(view, timer.get("task_id"), _timer_seconds(timer, at))
-        view["last_stopped"] = {"task_id": timer.get("task_id"), "duration_seconds": _timer_seconds(timer, at)}
+        # The relay's tasks already count a base timer up to its as_of; add the rest.
+        counted = int(timer.get("_counted", timer.get("elapsed_seconds") or 0))
+        total = _timer_seconds(timer, at)
+        _add_task_seconds(view, timer.get("task_id"), max(0, total - counted))
     view["timer"] = None
 
 
 def _start(view: dict[str, Any], body: dict[str, Any], at: datetime) -> None:
     _stop(view, body, at)
     view["timer"] = {
-        "task_id": body.get("task_id"), "status": "running", "started_at": _iso(at),
-        "running_since": _iso(at), "seconds": 0, "notes": body.get("notes", ""), "optimistic": True,
+        "task_id": body.get("task_id"), "state": "running", "started_at": _iso(at),
+        "segment_started_at": _iso(at), "elapsed_seconds": 0, "as_of": _iso(at),
+        "notes": body.get("notes") or "", "task": None, "optimistic": True, "_counted": 0,
     }
 
 
-def _pause(view: dict[str, Any], _body: dict[str, Any], at: datetime) -> None:
+def _pause(view: dict[str, Any], body: dict[str, Any], at: datetime) -> None:
     timer = view.get("timer")
-    if timer and timer.get("status", timer.get("state")) == "running":
-        timer["seconds"] = _timer_seconds(timer, at)
-        timer["status"] = "paused"
-        timer.pop("running_since", None)
+    if timer and _status(timer) == "running":
+        timer.setdefault("_counted", timer.get("elapsed_seconds") or 0)
+        timer.update(_settle(timer, at), state="paused", segment_started_at=None, optimistic=True)
+        if body.get("notes") is not None:
+            timer["notes"] = body["notes"]
 
 
 def _resume(view: dict[str, Any], _body: dict[str, Any], at: datetime) -> None:
     timer = view.get("timer")
-    if timer and timer.get("status", timer.get("state")) == "paused":
-        timer["seconds"] = _timer_seconds(timer, at)
-        timer["status"] = "running"
-        timer["running_since"] = _iso(at)
+    if timer and _status(timer) == "paused":
+        timer.setdefault("_counted", timer.get("elapsed_seconds") or 0)
+        timer.update(_settle(timer, at), state="running", segment_started_at=_iso(at), optimistic=True)
 
 
 def _entry_created(view: dict[str, Any], body: dict[str, Any], _at: datetime) -> None:
@@ -121,7 +135,7 @@ def _entry_created(view: dict[str, Any], body: dict[str, Any], _at: datetime) ->
         _add_task_seconds(view, body.get("task_id"), seconds)
 
 
-def _attendance(state: str | None):
+def _attendance(state: str | None) -> Callable[[dict[str, Any], dict[str, Any], datetime], None]:
     def toggle(view: dict[str, Any], _body: dict[str, Any], at: datetime) -> None:
         current = view.get("attendance") or {"state": "out", "today_seconds": 0}
         target = state or ("out" if current.get("state") == "in" else "in")
@@ -141,17 +155,3 @@ _APPLY = {
     "attendance.clock_in": _attendance("in"),
     "attendance.clock_out": _attendance("out"),
 }
-
-
-def optimistic_result(command: Command, view: dict[str, Any] | None) -> dict[str, Any]:
-    """The answer a browser gets for a queued command, shaped like the relay's."""
-    view = view or {}
-    if command.op in ("timer.start", "timer.pause", "timer.resume"):
-        return {"timer": view.get("timer")}
-    if command.op == "timer.stop":
-        return {"entry": {**(view.get("last_stopped") or {}), "optimistic": True}}
-    if command.op.startswith("attendance."):
-        return {"attendance": view.get("attendance")}
-    if command.op == "entries.create":
-        return {"entry": {**(command.body or {}), "id": None, "optimistic": True}}
-    return {}

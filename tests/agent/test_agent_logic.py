@@ -120,5 +120,16 @@ def test_optimistic_view_applies_pending_commands_in_order() -> None:
     assert view["total_seconds"] == 220
     assert view["attendance"]["state"] == "in"
     running = state.view(pending[:1])
-    assert running is not None and running["timer"]["status"] == "running"
+    assert running is not None and running["timer"]["state"] == "running"
+    assert "_counted" not in running["timer"]
     assert state.base is not None and state.base["total_seconds"] == 100  # base untouched
+
+
+def test_optimistic_stop_of_a_relay_timer_adds_only_uncounted_time() -> None:
+    state = TodayState()
+    timer = {"task_id": 5, "state": "running", "elapsed_seconds": 40, "as_of": at(0).isoformat()}
+    state.set_base({"date": "2027-01-15", "total_seconds": 40, "tasks": [{"task_id": 5, "seconds": 40}],
+                    "timer": timer, "attendance": None})
+    view = state.view([(command("timer.pause", 0, {}), at(20)), (command("timer.stop", 0, {}), at(50))])
+    assert view is not None and view["timer"] is None
+    assert view["tasks"] == [{"task_id": 5, "seconds": 60}] and view["total_seconds"] == 60
