@@ -19,6 +19,7 @@ from playwright.sync_api import Playwright, sync_playwright
 from .chromium import ChromiumBrowser
 from .firefox import FirefoxBrowser
 from .fixture_server import FixtureServer
+from .relay import Account, Relay
 from .tls import make_certificate
 
 Browser = Union[ChromiumBrowser, FirefoxBrowser]
@@ -105,3 +106,21 @@ def launch_browser(
     yield launch
     for browser in reversed(started):
         browser.stop()
+
+
+@pytest.fixture(scope="module")
+def relay(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Relay]:
+    """A relay on SQLite with a data directory of its own, for one test module."""
+    server = Relay(tmp_path_factory.mktemp("relay-home"))
+    try:
+        server.start()
+    except RuntimeError as error:
+        pytest.fail(str(error), pytrace=False)
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def owner(relay: Relay) -> Account:
+    """The company ``acme`` and its owner ``ada``, made with ``taskclock relay tenant create``."""
+    return relay.create_tenant("acme", "ada", "correct horse battery staple")

@@ -15,6 +15,7 @@ import pytest
 from . import chromium, firefox
 from .conftest import BROWSERS, Launcher
 from .fixture_server import FixtureServer
+from .relay import Account, Relay
 from .stub_extension import write_stub_extension
 from .tab import shadow
 
@@ -88,3 +89,9 @@ def test_missing_browser_fails_with_install_hint(monkeypatch: pytest.MonkeyPatch
         chromium.require_chromium()
     with pytest.raises(RuntimeError, match="apt-get install firefox-esr"):
         firefox.require_firefox()
+
+
+def test_relay_fixture_signs_in_the_owner(relay: Relay, owner: Account) -> None:
+    me = relay.api(owner, "GET", "/me")
+    assert me["username"] == "ada" and me["role"] == "owner"
+    assert relay.api(owner, "GET", "/timer") == {"timer": None}
