@@ -1,0 +1,1 @@
+"""Test harness pieces shared by several suites (real processes, real servers)."""
