@@ -1,0 +1,64 @@
+// The wire protocol's names, mirrored from bridge/core/protocol.py (a Python test
+// compares the two, so keep these plain frozen objects of strings).
+
+export const MESSAGE_TYPES = Object.freeze({
+  HELLO: 'hello',
+  WELCOME: 'welcome',
+  EVENT: 'event',
+  SNAPSHOT: 'snapshot',
+  PING: 'ping',
+  PONG: 'pong',
+  ERROR: 'error',
+});
+
+export const EVENT_NAMES = Object.freeze({
+  TIMER_STARTED: 'timer.started',
+  TIMER_PAUSED: 'timer.paused',
+  TIMER_RESUMED: 'timer.resumed',
+  TIMER_STOPPED: 'timer.stopped',
+  ENTRY_CREATED: 'entry.created',
+  ENTRY_UPDATED: 'entry.updated',
+  ENTRY_DELETED: 'entry.deleted',
+  ATTENDANCE_CLOCKED_IN: 'attendance.clocked_in',
+  ATTENDANCE_CLOCKED_OUT: 'attendance.clocked_out',
+  TASK_UPDATED: 'task.updated',
+  PROJECT_UPDATED: 'project.updated',
+});
+
+export const ERROR_CODES = Object.freeze({
+  INVALID_INPUT: 'invalid_input',
+  DAY_LIMIT: 'day_limit',
+  NOT_AUTHENTICATED: 'not_authenticated',
+  INVALID_CREDENTIALS: 'invalid_credentials',
+  OTP_REQUIRED: 'otp_required',
+  API_TOKEN_DISABLED: 'api_token_disabled',
+  TOKEN_EXPIRED: 'token_expired',
+  FORBIDDEN: 'forbidden',
+  NOT_FOUND: 'not_found',
+  CONFLICT: 'conflict',
+  NO_TIMER: 'no_timer',
+  TIMER_PAUSED: 'timer_paused',
+  TIMER_RUNNING: 'timer_running',
+  UNPROCESSABLE: 'unprocessable',
+  IDEMPOTENCY_KEY_REUSED: 'idempotency_key_reused',
+  UNTRACKABLE: 'untrackable',
+  RATE_LIMITED: 'rate_limited',
+});
+
+export const TRACKABILITY_REASONS = Object.freeze({
+  SUBTASK: 'subtask',
+  MULTI_PROJECT: 'multi-project',
+  NO_PROJECT: 'no-project',
+  PROJECT_CLOSED: 'project-closed',
+  TASK_LIMIT: 'task-limit',
+  PROJECT_DISABLED: 'project-disabled',
+});
+
+/** Close code of the live socket for a bad or expired token. */
+export const CLOSE_UNAUTHENTICATED = 4401;
+
+/** Roles that may change billable flags and budgets (bridge/core/roles.py EDIT_BILLING). */
+export const BILLING_EDITOR_ROLES = Object.freeze(['owner', 'admin', 'team_leader']);
+
+/** Native-messaging host name of the agent (extension/lib/agent_protocol.md). */
+export const AGENT_HOST_NAME = 'dev.taskclock.agent';
