@@ -1,7 +1,8 @@
 """``create_app(settings)``: the relay as an aiohttp application.
 
 Resources are opened and closed by cleanup contexts, in order: the database, then the
-token service that reads its signing keys. Nothing is opened at import time.
+token service that reads its signing keys, then the live hub (its fan-out started, registered as
+the database's commit listener). Nothing is opened at import time.
 """
 
 from __future__ import annotations
@@ -16,6 +17,9 @@ from bridge.api import openapi
 from bridge.api.edge import add_routes, error_middleware
 from bridge.api.routes import all_routes
 from bridge.api.signin import TokenService
+from bridge.live import handler as live_handler
+from bridge.live.fanout import make_fanout
+from bridge.live.hub import Hub
 from bridge.settings import Settings
 from bridge.store.database import Database
 
@@ -42,6 +46,16 @@ async def _tokens(app: web.Application) -> AsyncIterator[None]:
     yield
 
 
+async def _hub(app: web.Application) -> AsyncIterator[None]:
+    settings, database = app[appkeys.SETTINGS], app[appkeys.DATABASE]
+    hub = Hub(database, make_fanout(settings.redis_url), settings.socket_queue_limit)
+    await hub.start()
+    database.add_commit_listener(hub.on_commit)
+    app[appkeys.HUB] = hub
+    yield
+    await hub.close()
+
+
 async def healthz(_request: web.Request) -> web.Response:
     return web.json_response({"ok": True})
 
@@ -51,9 +65,10 @@ def create_app(settings: Settings, clock: Callable[[], datetime] = system_clock)
     app = web.Application(middlewares=[error_middleware], client_max_size=MAX_BODY_BYTES)
     app[appkeys.SETTINGS] = settings
     app[appkeys.CLOCK] = clock
-    app.cleanup_ctx.extend([_database, _tokens])
+    app.cleanup_ctx.extend([_database, _tokens, _hub])
     routes = all_routes()
     add_routes(app, routes)
     app.router.add_get("/healthz", healthz)
-    app.router.add_get("/api/v1/openapi.json", openapi.handler(openapi.document(routes)))
+    app.router.add_get(live_handler.PATH, live_handler.live)
+    app.router.add_get("/api/v1/openapi.json", openapi.handler(openapi.document(routes, {live_handler.PATH: live_handler.OPENAPI})))
     return app
