@@ -57,5 +57,12 @@ async def add_user(settings: Settings, slug: str, username: str, role: Role, pas
 
 
 async def issue_api_token(settings: Settings, slug: str, username: str) -> str:
-    """A new API token for the user; implemented with the authentication issue."""
-    raise NotFound("API tokens are not available yet")
+    """A new API token for the user (the previous one stops working); print it once."""
+    from bridge.api.credentials import new_api_token
+
+    async with _opened(settings) as database, database.write() as tx:
+        tenant = await accounts.tenant_by_slug(tx.session, slug)
+        user = await accounts.user_by_name(tx.session, tenant.id, username)  # type: ignore[arg-type]
+        if user is None:
+            raise NotFound(f"no user {username!r} in {slug!r}")
+        return await new_api_token(tx, user, _now())

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from bridge.api import signin, tracking
+from bridge.api import credentials, signin, tracking
 from bridge.api.edge import Route
 
 
 def all_routes() -> list[Route]:
-    return [*signin.ROUTES, *tracking.ROUTES]
+    return [*signin.ROUTES, *credentials.ROUTES, *tracking.ROUTES]

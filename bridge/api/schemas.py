@@ -133,3 +133,20 @@ class TimesheetQuery(Query):
 
 class Empty(Body):
     pass
+
+
+class TokenLoginBody(Body):
+    api_token: str = Field(min_length=1, max_length=200)
+
+
+class RefreshBody(Body):
+    refresh_token: str = Field(min_length=1, max_length=200)
+
+
+class OtpBody(Body):
+    otp: str = Field(min_length=1, max_length=10)
+
+
+class LegacyLoginQuery(Query):
+    api_dev_key: str = Field(min_length=1, max_length=200)
+    token: str = Field(min_length=1, max_length=200)

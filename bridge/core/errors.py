@@ -8,7 +8,7 @@ edge (``bridge.api.errors``), to exit codes only in the CLI. Each class carries 
     ├── InvalidInput          400  bad JSON, wrong types, unknown fields, broken rules
     ├── NotAuthenticated      401  no or bad credentials (codes: not_authenticated,
     │                              invalid_credentials, otp_required, api_token_disabled,
-    │                              token_expired, refresh_reused)
+    │                              invalid_otp, token_expired, refresh_reused)
     ├── Forbidden             403  signed in, but the role does not allow it
     ├── NotFound              404  unknown, or another tenant's
     ├── Conflict              409  the state does not allow it (no timer to pause, ...)
