@@ -82,7 +82,9 @@ class Daemon:
         self.today = TodayState()
         self.ports: set[BrowserPort] = set()
         self.events: deque[dict[str, Any]] = deque(maxlen=EVENT_MEMORY)
+        #: Commands not yet in ``today``'s base: waiting, or answered but not re-read.
         self.unconfirmed: dict[str, Command] = {}
+        self.confirmed: set[str] = set()
         self.waiters: dict[str, asyncio.Future[dict[str, Any] | None]] = {}
         self.task_views: dict[tuple[str, str], dict[str, Any]] = {}
         self._refreshing: asyncio.Task[None] | None = None
@@ -142,6 +144,9 @@ class Daemon:
 
     def on_today(self, today: dict[str, Any]) -> None:
         self.today.set_base(today)
+        for key in self.confirmed:
+            self.unconfirmed.pop(key, None)
+        self.confirmed.clear()
 
     def on_live(self, message: dict[str, Any]) -> None:
         if message.get("type") == "event":
@@ -156,7 +161,10 @@ class Daemon:
         if waiter is not None and not waiter.done():
             waiter.set_result({"ok": True, "result": answer.body} if outcome is Verdict.DONE
                               else {"ok": False, "error": answer.error})
-        self.unconfirmed.pop(command.key, None)
+        if outcome is Verdict.DONE:
+            self.confirmed.add(command.key)  # dropped from the view once /today includes it
+        else:
+            self.unconfirmed.pop(command.key, None)
         self.refresh_today_soon()
         self.push_status()
 
@@ -186,10 +194,14 @@ class Daemon:
             client = self.link.client
             if client is None or client.access_token is None:
                 return
+            settled = set(self.confirmed)
             with contextlib.suppress(RelayUnreachable):
                 answer = await client.call("GET", "/today")
                 if answer.ok:
                     self.today.set_base(answer.body)
+                    for key in settled:
+                        self.unconfirmed.pop(key, None)
+                    self.confirmed -= settled
             if not self._refresh_again:
                 return
 
