@@ -61,7 +61,9 @@ class TokenService:
         if keys is None:
             async with self._database.read() as session:
                 keys = await accounts.signing_keys(session)
-        key = new_key_material(now)
+        # Strictly newer than every key, so that "the newest signs" is never a tie.
+        latest = max((k.created_at for k in keys), default=now - timedelta(seconds=1))
+        key = new_key_material(max(now, latest + timedelta(seconds=1)))
         keys = [*keys, key]
         retired = retirable(keys, now, self._settings.access_token_seconds)
         async with self._database.write() as tx:
