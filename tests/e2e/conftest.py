@@ -124,3 +124,14 @@ def relay(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Relay]:
 def owner(relay: Relay) -> Account:
     """The company ``acme`` and its owner ``ada``, made with ``taskclock relay tenant create``."""
     return relay.create_tenant("acme", "ada", "correct horse battery staple")
+
+
+def build_dir(build: Path, kind: str) -> Path:
+    """The unpacked build a browser kind loads: dist/chrome or dist/firefox."""
+    return build / ("chrome" if kind == "chromium" else "firefox")
+
+
+@pytest.fixture(scope="module")
+def browsers(launch_browser: Launcher, extension_build: Path) -> dict[str, Browser]:
+    """One Chromium and one Firefox with the production build, shared by a module."""
+    return {kind: launch_browser(kind, build_dir(extension_build, kind)) for kind in BROWSERS}

@@ -71,10 +71,10 @@ class Tab(ABC):
         while True:
             try:
                 last = self.evaluate(expression)
+                if last:
+                    return last
             except Exception as error:  # noqa: BLE001 (a navigation may be in flight)
-                last = f"<{type(error).__name__}: {error}>"
-            if last and not (isinstance(last, str) and last.startswith("<")):
-                return last
+                last = error
             if time.monotonic() >= deadline:
                 raise WaitTimeout(f"not true after {timeout}s: {expression!r} (last: {last!r})")
             time.sleep(interval)

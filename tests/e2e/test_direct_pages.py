@@ -1,0 +1,159 @@
+"""Direct transport: the task panel, single-page navigation, markup in titles, missing
+anchors and the timesheet page (issues 6 and 7), in Chromium and Firefox.
+
+Chromium works on Jira and Asana, Firefox on Trello (whose focus lock the panel must
+survive), so each site's panel is driven by a real browser in one run.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+
+from .conftest import BROWSERS, Browser
+from .options_page import diagnostics, open_options, open_timesheet, sign_in_direct
+from .relay import Account, Relay
+from .surface import (
+    DETAIL, MARKUP, MARKUP_TITLE, MISSING_ANCHOR, NEXT, PANEL, attr, inner, open_task, panel,
+    seconds, timers_count, wait_attr,
+)
+from .tab import Tab
+
+PANEL_SITE = {"chromium": ["jira", "asana"], "firefox": ["trello"]}
+ADD_ENTRY = panel('form[data-role="add-entry"]')
+PANEL_TITLE = panel('[data-role="title"]')
+
+
+@pytest.fixture(scope="module")
+def signed_in(browsers: dict[str, Browser], relay: Relay, owner: Account) -> dict[str, Browser]:
+    """Both browsers signed in as the owner through options.html."""
+    for browser in browsers.values():
+        sign_in_direct(browser, relay.url, owner).close()
+    return browsers
+
+
+def entries_with(relay: Relay, owner: Account, notes: str) -> list[dict]:
+    """Today's entries (any task) whose notes are *notes*."""
+    today = datetime.date.today().isoformat()
+    items = relay.api(owner, "GET", f"/entries?from={today}&to={today}")["items"]
+    return [item for item in items if item.get("notes") == notes]
+
+
+def open_panel(tab: Tab, timer: str) -> None:
+    """Click the timer's details button and wait for the panel's add-entry form."""
+    tab.click(inner(timer, '[data-action="details"]'))
+    tab.wait_for(f"{ADD_ENTRY} !== null", timeout=5)
+
+
+@pytest.mark.parametrize(("kind", "site"), [(k, s) for k in BROWSERS for s in PANEL_SITE[k]])
+def test_panel_adds_edits_and_deletes_entries(
+    kind: str, site: str, signed_in: dict[str, Browser], relay: Relay, owner: Account
+) -> None:
+    page = DETAIL[site]
+    notes = f"Reviewed logs on {site} in {kind}"
+    tab = signed_in[kind].new_tab()
+    open_task(tab, page)
+    open_panel(tab, page.timer)
+    form = 'form[data-role="add-entry"]'
+    tab.fill(panel(f'{form} [name="duration"]'), "1:30")
+    tab.fill(panel(f'{form} [name="notes"]'), notes)
+    tab.click(panel(f'{form} button[type="submit"]'))
+    row = tab.wait_for(f"{panel('[data-entry-id]')}?.getAttribute('data-entry-id')", timeout=5)
+    [entry] = entries_with(relay, owner, notes)
+    assert entry["duration_seconds"] == 5400 and str(entry["id"]) == row
+    # Edit: the same inputs, then save.
+    entry_row = f'[data-entry-id="{row}"]'
+    tab.click(panel(f'{entry_row} [data-action="edit"]'))
+    tab.fill(panel(f'{entry_row} [name="duration"]'), "45m")
+    tab.click(panel(f'{entry_row} [data-action="save"]'))
+    tab.wait_for(f"{attr(panel(entry_row), 'data-seconds')} === '2700'", timeout=5)
+    assert entries_with(relay, owner, notes)[0]["duration_seconds"] == 2700
+    # Delete, with confirmation.
+    tab.click(panel(f'{entry_row} [data-action="delete"]'))
+    tab.click(panel(f'{entry_row} [data-action="confirm"]'))
+    tab.wait_for(f"{panel(entry_row)} === null", timeout=5)
+    assert entries_with(relay, owner, notes) == []
+    tab.click(panel('[data-action="close"]'))
+    tab.close()
+
+
+@pytest.mark.parametrize("site", sorted(DETAIL))
+@pytest.mark.parametrize("kind", BROWSERS)
+def test_spa_navigation_moves_the_widget(
+    kind: str, site: str, signed_in: dict[str, Browser]
+) -> None:
+    first, second = DETAIL[site], NEXT[site]
+    tab = signed_in[kind].new_tab()
+    open_task(tab, first)
+    tab.evaluate(f"window.fixtureNavigate({second.path!r}) ?? true")
+    tab.wait_for(f"{second.timer} !== null && {first.timer} === null", timeout=5)
+    assert tab.evaluate(timers_count(site, second.external_id, second.scope)) == 1
+    assert tab.evaluate(f"document.querySelectorAll('{second.scope} taskclock-timer').length") == 1
+    tab.evaluate("history.back() ?? true")  # popstate is followed too
+    tab.wait_for(f"{first.timer} !== null && {second.timer} === null", timeout=5)
+    assert tab.evaluate(timers_count(site, first.external_id, first.scope)) == 1
+    tab.close()
+
+
+@pytest.mark.parametrize("site", sorted(MARKUP))
+@pytest.mark.parametrize("kind", BROWSERS)
+def test_markup_in_a_title_stays_text(
+    kind: str, site: str, signed_in: dict[str, Browser]
+) -> None:
+    page = MARKUP[site]
+    tab = signed_in[kind].new_tab()
+    open_task(tab, page)
+    open_panel(tab, page.timer)
+    title = tab.wait_for(f"{PANEL_TITLE}?.textContent", timeout=5)
+    assert title == MARKUP_TITLE
+    assert tab.evaluate(f"{PANEL}.shadowRoot.querySelectorAll('img').length") == 0
+    assert tab.evaluate("document.querySelectorAll('taskclock-timer img').length") == 0
+    assert tab.evaluate("window.__taskclockXss ?? null") is None
+    tab.close()
+
+
+@pytest.mark.parametrize("kind", BROWSERS)
+def test_missing_anchor_floats_and_is_counted(
+    kind: str, signed_in: dict[str, Browser]
+) -> None:
+    tab = signed_in[kind].new_tab()
+    for page in MISSING_ANCHOR.values():
+        tab.goto(page.url)
+        wait_attr(tab, page.timer, "data-placement", "floating", timeout=5)
+        assert tab.evaluate(attr(page.timer, "data-external-id")) == page.external_id
+    options = open_options(signed_in[kind], tab)
+    for site in MISSING_ANCHOR:
+        options.wait_for(
+            "document.querySelector('[data-role=\"diagnostics\"] "
+            f"[data-site=\"{site}\"]')?.getAttribute('data-misses') > 0",
+            timeout=5,
+        )
+        counts = diagnostics(options, site)
+        assert counts["misses"] >= 1 and counts["mounted"] >= 1, (site, counts)
+    tab.close()
+
+
+@pytest.mark.parametrize("kind", BROWSERS)
+def test_timesheet_shows_the_month_from_the_relay(
+    kind: str, signed_in: dict[str, Browser], relay: Relay, owner: Account
+) -> None:
+    today = datetime.date.today()
+    resolved = relay.api(owner, "POST", "/tasks/resolve", {"items": [{
+        "source": "jira", "external_id": "ACME-103", "title": "Add dark mode to settings",
+        "url": "https://acme.atlassian.net/browse/ACME-103",
+        "project": {"external_id": "ACME", "name": "Acme Platform"}, "project_count": 1,
+    }]})
+    task_id = resolved["items"][0]["task_id"]
+    relay.api(owner, "POST", "/entries", {
+        "task_id": task_id, "date": today.isoformat(), "duration_seconds": 600,
+        "notes": f"timesheet check {kind}",
+    })
+    month = relay.api(owner, "GET", f"/timesheet?month={today:%Y-%m}")
+    tab = open_timesheet(signed_in[kind], f"{today:%Y-%m}")
+    total = "document.querySelector('[data-role=\"month-total\"]')"
+    tab.wait_for(f"{attr(total, 'data-seconds')} === '{month['total_seconds']}'", timeout=5)
+    day_row = f"document.querySelector('[data-date=\"{today.isoformat()}\"]')"
+    day = next(d for d in month["days"] if d["date"] == today.isoformat())
+    assert seconds(tab, day_row, "data-seconds") == day["seconds"] >= 600
+    tab.close()

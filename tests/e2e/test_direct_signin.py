@@ -1,0 +1,139 @@
+"""Direct transport, sign-in and timers (issues 6 and 7), in Chromium and Firefox at once.
+
+Both browsers belong to the same user, as a person with a laptop and a desktop would:
+what one does, the other must show live. Order matters within the module: the wrong
+password is tried before the real sign-in.
+"""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from .conftest import BROWSERS, Browser
+from .options_page import ERROR, open_options, sign_in_direct, status, submit_sign_in
+from .relay import Account, Relay
+from .surface import ATTENDANCE, BLOCKED, DETAIL, attr, inner, open_task, seconds, wait_attr
+
+
+def storage_dump(tab) -> str:  # noqa: ANN001 (any Tab)
+    """Everything the extension keeps in storage, as JSON text (from one of its pages)."""
+    return tab.evaluate(
+        "JSON.stringify(await (globalThis.browser ?? globalThis.chrome).storage.local.get(null))"
+    )
+
+
+@pytest.mark.parametrize("kind", BROWSERS)
+def test_wrong_password_shows_error_and_stores_nothing(
+    kind: str, browsers: dict[str, Browser], relay: Relay, owner: Account
+) -> None:
+    tab = open_options(browsers[kind])
+    submit_sign_in(tab, relay.url, owner, "not the password")
+    tab.wait_for(f"({ERROR})?.textContent.trim().length > 0", timeout=10)
+    assert status(tab) == "signed-out"
+    assert "not the password" not in storage_dump(tab)
+    open_options(browsers[kind], tab)  # a reload shows what was kept
+    assert status(tab) == "signed-out"
+    tab.close()
+
+
+@pytest.mark.parametrize("kind", BROWSERS)
+def test_sign_in_direct(
+    kind: str, browsers: dict[str, Browser], relay: Relay, owner: Account
+) -> None:
+    tab = sign_in_direct(browsers[kind], relay.url, owner)
+    assert owner.password not in storage_dump(tab)
+    tab.close()
+
+
+@pytest.mark.parametrize("site", sorted(DETAIL))
+@pytest.mark.parametrize("kind", BROWSERS)
+def test_timer_appears_with_source_and_external_id(
+    kind: str, site: str, browsers: dict[str, Browser]
+) -> None:
+    page = DETAIL[site]
+    tab = browsers[kind].new_tab()
+    open_task(tab, page)
+    assert tab.evaluate(attr(page.timer, "data-source")) == site
+    assert tab.evaluate(attr(page.timer, "data-external-id")) == page.external_id
+    assert tab.evaluate(attr(page.timer, "data-state")) in ("idle", "today")
+    assert tab.evaluate(attr(page.timer, "data-placement")) is None
+    tab.close()
+
+
+def relay_timer(relay: Relay, owner: Account) -> dict | None:
+    return relay.api(owner, "GET", "/timer")["timer"]
+
+
+@pytest.mark.parametrize(("first", "second"), [("chromium", "firefox"), ("firefox", "chromium")])
+def test_start_moves_live_across_browsers_and_stop_shows_today(
+    first: str, second: str, browsers: dict[str, Browser], relay: Relay, owner: Account
+) -> None:
+    a_page, b_page = (DETAIL["asana"], DETAIL["trello"]) if first == "chromium" else (
+        DETAIL["jira"], DETAIL["asana"])
+    a = browsers[first].new_tab()
+    b = browsers[second].new_tab()
+    open_task(a, a_page)
+    open_task(b, b_page)
+    # A click makes it running (red) within 1 s, and the relay has the timer.
+    a.click(inner(a_page.timer, '[data-action="toggle"]'))
+    wait_attr(a, a_page.timer, "data-state", "running", timeout=1)
+    first_timer = relay_timer(relay, owner)
+    assert first_timer is not None
+    # Starting another task in the other browser, on another site, stops the first:
+    # the first browser sees that live.
+    time.sleep(1.2)
+    b.click(inner(b_page.timer, '[data-action="toggle"]'))
+    wait_attr(b, b_page.timer, "data-state", "running", timeout=1)
+    wait_attr(a, a_page.timer, "data-state", "today", timeout=2)
+    assert seconds(a, a_page.timer) >= 1
+    second_timer = relay_timer(relay, owner)
+    assert second_timer is not None and second_timer["task_id"] != first_timer["task_id"]
+    # Stop shows today (yellow) with the seconds the relay counted.
+    time.sleep(1.2)
+    b.click(inner(b_page.timer, '[data-action="toggle"]'))
+    wait_attr(b, b_page.timer, "data-state", "today", timeout=2)
+    assert relay_timer(relay, owner) is None
+    today = relay.api(owner, "GET", "/today")
+    by_task = {str(t["task_id"]): t["seconds"] for t in today["tasks"]}
+    shown = seconds(b, b_page.timer)
+    assert abs(shown - by_task[str(second_timer["task_id"])]) <= 1, (shown, today)
+    assert abs(seconds(a, a_page.timer) - by_task[str(first_timer["task_id"])]) <= 1
+    a.close()
+    b.close()
+
+
+@pytest.mark.parametrize("reason", sorted(BLOCKED))
+@pytest.mark.parametrize("kind", BROWSERS)
+def test_blocked_tasks_cannot_be_started(
+    kind: str, reason: str, browsers: dict[str, Browser], relay: Relay, owner: Account
+) -> None:
+    page = BLOCKED[reason]
+    tab = browsers[kind].new_tab()
+    open_task(tab, page)
+    wait_attr(tab, page.timer, "data-state", "blocked")
+    assert tab.evaluate(attr(page.timer, "data-reason")) == reason
+    assert tab.evaluate(attr(inner(page.timer, '[data-action="toggle"]'), "title"))
+    tab.click(inner(page.timer, '[data-action="toggle"]'))  # disabled: nothing may happen
+    time.sleep(0.5)
+    assert tab.evaluate(attr(page.timer, "data-state")) == "blocked"
+    assert relay_timer(relay, owner) is None
+    tab.close()
+
+
+@pytest.mark.parametrize("kind", BROWSERS)
+def test_attendance_badge_clocks_in_and_out(
+    kind: str, browsers: dict[str, Browser], relay: Relay, owner: Account
+) -> None:
+    tab = browsers[kind].new_tab()
+    open_task(tab, DETAIL["jira"])
+    before = tab.wait_for(attr(ATTENDANCE, "data-state"))
+    after = "in" if before == "out" else "out"
+    tab.click(ATTENDANCE)
+    wait_attr(tab, ATTENDANCE, "data-state", after, timeout=2)
+    assert relay.api(owner, "GET", "/today")["attendance"]["state"] == after
+    tab.click(ATTENDANCE)
+    wait_attr(tab, ATTENDANCE, "data-state", before, timeout=2)
+    assert relay.api(owner, "GET", "/today")["attendance"]["state"] == before
+    tab.close()
