@@ -1,0 +1,157 @@
+"""Benchmarks 1 (fan-out), 4 (reconnect storm), 6 (broadcast) and 3 (capacity).
+
+``live_measurements(plan, seeded, target)`` runs 1, 6 and 4 in that order on one set
+of sockets against one server (the relay or the baseline); ``capacity(...)`` holds as
+many idle sockets as one server process may. The callers (``bench.__main__``) turn
+the two servers' measurements into rows.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from bench import analysis, commands, machine, relay
+from bench.commands import in_load_process
+from bench.plan import Plan
+from bench.relay import Seeded, ServerProcess
+from bench.sockets import SocketFleet
+
+#: Relay event names that answer a timer command (entry.created rides along on stop).
+TIMER_EVENTS = {"timer.started", "timer.stopped"}
+#: Concurrent handshakes per load process during the storm (all clients at once would
+#: only measure the listen backlog's SYN retries).
+STORM_CONCURRENCY = 250
+
+
+@dataclass
+class Target:
+    """A server under load and how to speak to it."""
+
+    server: ServerProcess
+    is_relay: bool
+
+    @property
+    def socket_url(self) -> str:
+        port = self.server.port
+        return f"ws://127.0.0.1:{port}/api/v1/{relay.TENANT}/live" if self.is_relay else f"ws://127.0.0.1:{port}/"
+
+    def socket_plans(self, seeded: Seeded, per_user: int, total: int | None = None) -> list[tuple[int, str]]:
+        """One (user, token) per socket: ``per_user`` each, or ``total`` round-robin."""
+        users = [(user, token if self.is_relay else str(user)) for user, token in seeded.users]
+        count = total if total is not None else len(users) * per_user
+        return [users[n % len(users)] for n in range(count)]
+
+
+@dataclass
+class LiveResult:
+    connect: dict[str, Any] = field(default_factory=dict)
+    fanout: analysis.FanOut | None = None
+    broadcast: analysis.Broadcasts | None = None
+    storm_seconds: list[float] = field(default_factory=list)
+    storm_connected: int = 0
+    storm_failed: int = 0
+    storm_errors: list[str] = field(default_factory=list)
+
+
+def live_measurements(plan: Plan, seeded: Seeded, target: Target) -> LiveResult:
+    """Connect ``plan.sockets`` sockets, then fan-out, broadcast and storm."""
+    result = LiveResult()
+    plans = target.socket_plans(seeded, plan.sockets_per_user)
+    with target.server, SocketFleet(target.socket_url, plans, plan.load_processes) as fleet:
+        result.connect = fleet.connect()
+        print(f"    connected {result.connect['connected']:,} sockets in {result.connect['seconds']:.1f} s"
+              f" ({result.connect['failed']} failed {result.connect['errors'][:1]})", flush=True)
+        result.fanout = _fanout(plan, seeded, target, fleet)
+        result.broadcast = _broadcast(plan, seeded, target, fleet, result.connect["connected"])
+        _storm(plan, seeded, target, fleet, result)
+    return result
+
+
+def _drain(fleet: SocketFleet, seconds: float = 2.0) -> list[analysis.Record]:
+    time.sleep(seconds)  # let the last events arrive before reading the records
+    return fleet.collect()
+
+
+def _fanout(plan: Plan, seeded: Seeded, target: Target, fleet: SocketFleet) -> analysis.FanOut:
+    fleet.record(True)
+    if target.is_relay:
+        sent = in_load_process(commands.relay_fanout, target.server.base_url, relay.TENANT, seeded.task_id,
+                               dict(seeded.users), plan.fanout_rate, plan.fanout_seconds)
+    else:
+        sent = in_load_process(commands.baseline_fanout, target.socket_url, [u for u, _ in seeded.users],
+                               plan.fanout_rate, plan.fanout_seconds)
+    records = _drain(fleet)
+    fleet.record(False)
+    names = TIMER_EVENTS if target.is_relay else {"timer.started"}
+    return analysis.fanout(sent, records, names, plan.sockets_per_user)
+
+
+def _broadcast(plan: Plan, seeded: Seeded, target: Target, fleet: SocketFleet, sockets: int) -> analysis.Broadcasts:
+    fleet.record(True)
+    if target.is_relay:
+        sent = in_load_process(commands.relay_broadcasts, target.server.base_url, relay.TENANT, seeded.task_id,
+                               seeded.owner, plan.broadcasts, plan.broadcast_interval)
+    else:
+        sent = in_load_process(commands.baseline_broadcasts, target.socket_url, plan.broadcasts, plan.broadcast_interval)
+    records = _drain(fleet)
+    fleet.record(False)
+    return analysis.broadcasts(sent, records, "task.updated", sockets)
+
+
+def _storm(plan: Plan, seeded: Seeded, target: Target, fleet: SocketFleet, result: LiveResult) -> None:
+    """Drop every socket, let each user have one event, reconnect all with since."""
+    fleet.ask("drop")
+    time.sleep(1.0)  # the server notices the resets
+    if target.is_relay:
+        in_load_process(commands.relay_one_each, target.server.base_url, relay.TENANT, seeded.task_id, dict(seeded.users))
+    else:
+        in_load_process(commands.baseline_one_each, target.socket_url, [u for u, _ in seeded.users])
+    began = time.monotonic()
+    answers = fleet.ask("storm", ("timer.started", STORM_CONCURRENCY), timeout=120)
+    result.storm_seconds = sorted(at - began for answer in answers for at in answer["caught_up"])
+    result.storm_connected = sum(a["connected"] for a in answers)
+    result.storm_failed = sum(a["failed"] for a in answers)
+    result.storm_errors = [e for a in answers for e in a["errors"]][:3]
+
+
+@dataclass
+class Capacity:
+    target: int
+    connected: int
+    failed: int
+    errors: list[str]
+    connect_seconds: float
+    rss_before: int
+    rss_after: int
+    idle_cpu_percent: float
+    idle_seconds: float
+
+    @property
+    def bytes_per_socket(self) -> float:
+        return (self.rss_after - self.rss_before) / self.connected if self.connected else float("nan")
+
+    @property
+    def total_bytes_per_socket(self) -> float:
+        return self.rss_after / self.connected if self.connected else float("nan")
+
+
+def capacity(plan: Plan, seeded: Seeded, target: Target) -> Capacity:
+    """Hold ``plan.capacity_target`` idle sockets; RSS per socket and idle CPU."""
+    plans = target.socket_plans(seeded, 0, plan.capacity_target)
+    processes = max(plan.load_processes, -(-plan.capacity_target // 6000))
+    with target.server, SocketFleet(target.socket_url, plans, processes) as fleet:
+        time.sleep(1.0)
+        rss_before = machine.process_rss_bytes(target.server.pid)
+        connect = fleet.connect()
+        time.sleep(2.0)  # handshakes settle, the welcome frames are flushed
+        cpu_before, began = machine.process_cpu_seconds(target.server.pid), time.monotonic()
+        time.sleep(plan.capacity_idle_seconds)
+        idle = time.monotonic() - began
+        cpu = machine.process_cpu_seconds(target.server.pid) - cpu_before
+        rss_after = machine.process_rss_bytes(target.server.pid)
+        still_open = sum(fleet.ask("count"))
+    print(f"    held {still_open:,} of {connect['connected']:,} after the idle window", flush=True)
+    return Capacity(plan.capacity_target, connect["connected"], connect["failed"], connect["errors"], connect["seconds"],
+                    rss_before, rss_after, 100.0 * cpu / idle, idle)
