@@ -32,17 +32,25 @@ export class Controller {
     this.ready = null;
   }
 
-  /** Restore what a previous worker knew, then (re)connect. Awaited by every request. */
+  /**
+   * Restore what a previous worker knew (awaited by every request, so a restarted
+   * worker answers from storage.session at once), then connect in the background
+   * (`this.connecting`, awaited only by calls that need a transport).
+   */
   init() {
     if (!this.ready) this.ready = this.doInit();
     return this.ready;
   }
 
   async doInit() {
-    const saved = (await this.deps.sessionStore.get(STATE_KEY))?.[STATE_KEY];
-    if (saved) this.state = { ...this.state, ...saved, connected: false };
+    try {
+      const saved = (await this.deps.sessionStore.get(STATE_KEY))?.[STATE_KEY];
+      if (saved) this.state = { ...this.state, ...saved, connected: false };
+    } catch {
+      /* nothing saved: start empty */
+    }
     await this.deps.session.load();
-    await this.connect();
+    this.connecting = this.connect();
   }
 
   dispatch(action) {
@@ -86,7 +94,7 @@ export class Controller {
     this.replaceTransport(agent);
     this.dispatch({ type: 'session', signedIn: true, mode: 'agent', user: hello.user ?? null });
     this.dispatch({ type: 'connection', connected: hello.connected !== false });
-    await this.refreshToday();
+    this.refreshToday();
     return true;
   }
 
@@ -127,10 +135,11 @@ export class Controller {
     this.dispatch({ type: 'session', signedIn: true, mode: 'direct', user: session.credentials?.user ?? null });
     try {
       await direct.start();
-      await this.refreshToday();
     } catch (error) {
       this.handleTransportError(error);
+      return;
     }
+    this.refreshToday();
   }
 
   replaceTransport(transport) {
@@ -249,6 +258,7 @@ export class Controller {
   }
 
   async call(op, args) {
+    if (!this.transport) await this.connecting;
     if (!this.transport) throw new RelayError(401, 'not_authenticated', 'not signed in');
     try {
       return await this.transport.call(op, args, { idempotencyKey: newIdempotencyKey() });
@@ -262,6 +272,7 @@ export class Controller {
 
   async status() {
     await this.init();
+    await this.connecting;
     const diagnostics = (await this.deps.localStore.get(DIAGNOSTICS_KEY))?.[DIAGNOSTICS_KEY] ?? {};
     const mode = this.state.signedIn ? this.state.mode : 'none';
     return {
