@@ -108,7 +108,8 @@ class Daemon:
             "relay": login.relay if login else None, "tenant": login.tenant if login else None,
             "username": login.username if login else None,
             "signed_in": self.link.state not in ("signed_out", "starting") and login is not None,
-            "connected": self.link.online.is_set(), "state": self.link.state, "detail": self.link.detail,
+            "connected": self.link.online.is_set(), "live": self.link.live,
+            "state": self.link.state, "detail": self.link.detail,
             "outbox": self.outbox.count(login.account) if login else 0, "seq": self.link.last_seq,
             "clock_offset": round(self.link.clock.offset, 3) if self.link.clock.known else None,
         }

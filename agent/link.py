@@ -56,7 +56,10 @@ class RelayLink:
         self._auth_lock = asyncio.Lock()
         self.clock = ClockOffset()
         self.client: RelayClient | None = None
+        #: Set while the REST API answers (commands can be forwarded).
         self.online = asyncio.Event()
+        #: True while the live websocket is welcomed (events arrive).
+        self.live = False
         self.state = "starting"
         self.detail: str | None = None
         self.last_seq = 0
@@ -138,14 +141,18 @@ class RelayLink:
         self.online.set()
         self._set_state("online", self.detail if self.state == "online" else None)
         try:
-            socket = await websockets.connect(client.live_url(), open_timeout=5, max_size=16 * 1024 * 1024)
+            socket = await websockets.connect(client.live_url(), open_timeout=5, close_timeout=2,
+                                              max_size=16 * 1024 * 1024)
         except (OSError, InvalidHandshake, InvalidURI, asyncio.TimeoutError) as exc:
             if await client.healthy():
                 raise LiveUnavailable(f"live updates unavailable ({type(exc).__name__}: {exc})") from exc
             raise RelayUnreachable("the relay cannot be reached") from exc
-        async with socket:
-            await socket.send(json.dumps({"type": "hello", "token": client.access_token, "since": self.last_seq}))
-            await self._serve(socket, client)
+        try:
+            async with socket:
+                await socket.send(json.dumps({"type": "hello", "token": client.access_token, "since": self.last_seq}))
+                await self._serve(socket, client)
+        finally:
+            self.live = False
 
     async def _serve(self, socket: Any, client: RelayClient) -> None:
         try:
@@ -175,6 +182,7 @@ class RelayLink:
         seq = int(message.get("seq") or 0)
         if seq < self.last_seq:
             self.last_seq = seq  # the relay's log was reset: take what it has
+        self.live = True
         self._set_state("online")
 
 

@@ -64,9 +64,10 @@ class RelayProcess:
                 time.sleep(0.05)
         raise TimeoutError("relay did not start")
 
-    def stop(self) -> None:
+    def stop(self, *, crash: bool = False) -> None:
+        """SIGTERM (a clean shutdown) or, with ``crash``, SIGKILL (the host died)."""
         if self.process is not None and self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
+            self.process.send_signal(signal.SIGKILL if crash else signal.SIGTERM)
             try:
                 self.process.wait(15)
             except subprocess.TimeoutExpired:

@@ -79,7 +79,7 @@ def wait_until(check: Callable[[], Any], timeout: float = 30.0, what: str = "con
 def connected_host(stack: Stack) -> HostProcess:
     host = HostProcess(stack.env)
     assert host.request("hello", {"client": "test", "since": 0})["ok"]
-    wait_until(lambda: host.request("status")["result"]["connected"], what="agent connected")
+    wait_until(lambda: host.request("status")["result"]["live"], what="agent connected, live events flowing")
     return host
 
 
@@ -123,7 +123,7 @@ def test_commands_flow_through_the_agent_online(stack: Stack) -> None:
 def test_outage_commands_are_replayed_once_at_the_clicked_times(stack: Stack) -> None:
     host = connected_host(stack)
     task_id = resolve_task(host)
-    stack.relay.stop()
+    stack.relay.stop(crash=True)
     clicks: dict[str, float] = {}
 
     def click(op: str, args: dict[str, Any]) -> None:
