@@ -57,7 +57,14 @@ export class ContentRuntime {
   }
 
   setState(state) {
+    const before = this.state;
     this.state = { ...initialState(), ...state };
+    if (before.signedIn !== this.state.signedIn || before.user?.id !== this.state.user?.id) {
+      // Signed in (or as someone else): task views belong to a login; resolve afresh.
+      this.views.clear();
+      this.resolvedKeys.clear();
+      if (this.observer) this.scheduleScan();
+    }
     for (const view of Object.values(this.state.tasks ?? {})) {
       for (const [externalId, known] of this.views) if (String(known.task_id) === String(view.task_id)) this.views.set(externalId, { ...known, ...view });
     }
