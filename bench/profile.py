@@ -1,0 +1,79 @@
+"""``python -m bench.profile commands|month [--seconds S]``: py-spy on the relay under load.
+
+Call when a goal is missed, to see where the relay's time goes. Seeds a small tenant,
+starts the relay, records it with ``py-spy`` (the ``bench`` extra) while the load runs,
+and prints the hottest frames (own time and cumulative) to stdout.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+
+from bench import http_load, machine, relay
+from bench.commands import in_load_process
+
+
+def hottest(raw: Path, top: int) -> str:
+    """Summarise py-spy's collapsed stacks: own-time and cumulative leaders."""
+    own: Counter[str] = Counter()
+    total: Counter[str] = Counter()
+    samples = 0
+    for line in raw.read_text().splitlines():
+        stack, _, count = line.rpartition(" ")
+        frames = stack.split(";")
+        weight = int(count)
+        samples += weight
+        own[frames[-1]] += weight
+        for frame in set(frames):
+            total[frame] += weight
+    lines = [f"{samples} samples", "own time:"]
+    lines += [f"  {100 * n / samples:5.1f} %  {frame}" for frame, n in own.most_common(top)]
+    lines += ["cumulative:"]
+    lines += [f"  {100 * n / samples:5.1f} %  {frame}" for frame, n in total.most_common(top * 2)]
+    return "\n".join(lines)
+
+
+def _load(kind: str, seeded: relay.Seeded, server: relay.ServerProcess, seconds: float) -> str:
+    if kind == "commands":
+        latencies, (done, failed, elapsed) = in_load_process(
+            http_load.relay_commands, server.base_url, relay.TENANT, seeded.task_id, dict(seeded.users[:64]), 100, seconds, 32)
+        return f"{done / elapsed:.0f} commands/s, {failed} failed"
+    url = f"{server.base_url}/api/v1/{relay.TENANT}/timesheet?month={relay.HEAVY_MONTH}"
+    latencies = in_load_process(http_load.month_views, url, {"Authorization": f"Bearer {seeded.heavy[1]}"}, 300)
+    return f"{len(latencies)} month views, median {1000 * sorted(latencies)[len(latencies) // 2]:.1f} ms"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench.profile")
+    parser.add_argument("kind", choices=["commands", "month"])
+    parser.add_argument("--seconds", type=float, default=8.0)
+    parser.add_argument("--top", type=int, default=25)
+    args = parser.parse_args()
+    home = Path(tempfile.mkdtemp(prefix="taskclock-profile-"))
+    out = home / "profile.txt"
+    try:
+        seeded = relay.seed(home, 100, 100_000 if args.kind == "month" else 1000)
+        with relay.relay_server(home) as server:
+            spy = subprocess.Popen(
+                [str(Path(sys.executable).with_name("py-spy")), "record", "-p", str(server.pid), "-o", str(out), "-f", "raw",
+                 "-r", "250", "-d", str(int(args.seconds + 6))], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            time.sleep(1.0)
+            cpu, began = machine.process_cpu_seconds(server.pid), time.monotonic()
+            print(_load(args.kind, seeded, server, args.seconds))
+            busy = (machine.process_cpu_seconds(server.pid) - cpu) / (time.monotonic() - began)
+            print(f"relay CPU: {100 * busy:.0f} % of a core during the load")
+            spy.wait(timeout=120)
+        print(hottest(out, args.top))
+    finally:
+        shutil.rmtree(home, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
