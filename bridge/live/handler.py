@@ -143,7 +143,7 @@ async def _serve(request: web.Request, ws: web.WebSocketResponse, session: Sessi
         )
         await _replay(ws, owed)
         sender = asyncio.create_task(sock.run(ws.send_str, lambda close: _close(ws, close)))
-        sock.on_overflow(lambda: _drop(ws, sender))
+        sock.on_overflow(lambda: _drop(request, ws, sender, sock))
         hub.started(sock, owed.seq)
         await _receive_loop(request, ws, sock, session)
     except (ConnectionError, RuntimeError):
@@ -172,12 +172,28 @@ async def _close(ws: web.WebSocketResponse, close: Close) -> None:
         await asyncio.wait_for(ws.close(code=close.code, message=close.reason.encode()), CLOSE_TIMEOUT_SECONDS)
 
 
-def _drop(ws: web.WebSocketResponse, sender: asyncio.Task[None]) -> None:
-    """A client fell ``queue_limit`` events behind: stop writing to it and close it."""
+def _drop(request: web.Request, ws: web.WebSocketResponse, sender: asyncio.Task[None], sock: LiveSocket) -> None:
+    """A client fell ``queue_limit`` events behind: stop routing and writing to it, close it."""
+    request.app[appkeys.HUB].leave(sock)
     sender.cancel()
-    task = asyncio.ensure_future(_close(ws, Close(core.CLOSE_TOO_SLOW, "too far behind; reconnect with since")))
+    task = asyncio.ensure_future(_close_or_cut(request, ws))
     _closing.add(task)
     task.add_done_callback(_closing.discard)
+
+
+async def _close_or_cut(request: web.Request, ws: web.WebSocketResponse) -> None:
+    """Close politely if the client still reads; otherwise cut the connection.
+
+    A stalled reader's buffers are full, so the close frame may never leave: abort the
+    transport rather than keep its buffered megabytes around.
+    """
+    transport = request.transport
+    try:
+        await asyncio.wait_for(ws.close(code=core.CLOSE_TOO_SLOW, message=b"too far behind; reconnect with since"), CLOSE_TIMEOUT_SECONDS)
+    except (ConnectionError, RuntimeError, asyncio.TimeoutError):
+        pass
+    if transport is not None:
+        transport.abort()  # no-op after a clean close; frees a stalled one's buffers
 
 
 #: Close tasks of dropped clients, kept referenced until they finish.

@@ -1,0 +1,306 @@
+"""The live socket under stress: random disconnects, a stalled reader, expiring tokens,
+and a gap older than the log keeps."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import dataclasses
+import json
+import os
+import random
+import socket
+import time
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+
+from bridge import appkeys
+from bridge.settings import Settings
+from bridge.store import events as event_log
+from bridge.store.models import Event
+from tests.harness.live_client import Closed, Live
+
+LIVE = "/api/v1/acme/live"
+COMMANDS = 150
+QUEUE_LIMIT = 50
+TOKEN_SECONDS = 3
+
+
+@pytest.fixture
+def relay_settings(relay_settings: Settings) -> Settings:
+    return dataclasses.replace(relay_settings, socket_queue_limit=QUEUE_LIMIT, event_retention=10)
+
+
+class ClientModel:
+    """What a client rebuilds from the stream: its timer, its entries, its attendance."""
+
+    def __init__(self) -> None:
+        self.timer: tuple[int, str] | None = None
+        self.entries: dict[int, tuple[int, int, str]] = {}
+        self.attendance = "out"
+        self.last_seq = 0
+        self.applied: list[int] = []
+
+    def apply(self, frame: dict[str, Any]) -> None:
+        if frame["type"] == "snapshot":
+            raise AssertionError("the log keeps everything in this test: no snapshot expected")
+        if frame["type"] != "event":
+            return
+        assert frame["seq"] > self.last_seq, ("replayed or out of order", frame["seq"], self.last_seq)
+        self.last_seq = frame["seq"]
+        self.applied.append(frame["seq"])
+        name, data = frame["name"], frame["data"]
+        if name in ("timer.started", "timer.paused", "timer.resumed"):
+            self.timer = (data["timer"]["task_id"], data["timer"]["state"])
+        elif name == "timer.stopped":
+            self.timer = None
+        elif name in ("entry.created", "entry.updated"):
+            entry = data["entry"]
+            self.entries[entry["id"]] = (entry["task_id"], entry["duration_seconds"], entry["notes"])
+        elif name == "entry.deleted":
+            self.entries.pop(data["entry"]["id"], None)
+        elif name.startswith("attendance."):
+            self.attendance = data["attendance"]["state"]
+
+
+async def _consume(relay: Any, token: str, model: ClientModel, stop: asyncio.Event, kicks: asyncio.Queue[None]) -> int:
+    """Stay connected, apply frames, and drop the connection whenever kicked."""
+    connections = 0
+    while not stop.is_set():
+        sock = await Live.open(relay.client, LIVE, token, since=model.last_seq)
+        connections += 1
+        reader = asyncio.ensure_future(_read_into(sock, model))
+        kicked = asyncio.ensure_future(kicks.get())
+        stopped = asyncio.ensure_future(stop.wait())
+        await asyncio.wait({reader, kicked, stopped}, return_when=asyncio.FIRST_COMPLETED)
+        for task in (reader, kicked, stopped):
+            task.cancel()
+        await sock.ws.close()
+        if reader.done() and not reader.cancelled() and reader.exception():
+            raise reader.exception()  # type: ignore[misc]
+    return connections
+
+
+async def _read_into(sock: Live, model: ClientModel) -> None:
+    try:
+        while True:
+            model.apply(await sock.next(timeout=30))
+    except Closed:
+        return
+
+
+async def _random_command(rng: random.Random, sam: Any, tasks: list[int], entry_ids: list[int], today: str) -> None:
+    choice = rng.choice(["start", "start", "pause", "resume", "stop", "entry", "edit", "delete", "attendance"])
+    if choice == "start":
+        await sam.call("POST", "/timer/start", {"task_id": rng.choice(tasks)}, key="")
+    elif choice in ("pause", "resume", "stop"):
+        await sam.call("POST", f"/timer/{choice}", {}, key="")
+    elif choice == "attendance":
+        await sam.call("POST", "/attendance/toggle", {}, key="")
+    elif choice == "entry":
+        body = {"task_id": rng.choice(tasks), "date": today, "duration_seconds": rng.randint(60, 600), "notes": f"n{rng.random():.4f}"}
+        answer = await sam.call("POST", "/entries", body, key="")
+        if "entry" in answer:
+            entry_ids.append(answer["entry"]["id"])
+    elif entry_ids:
+        entry_id = rng.choice(entry_ids)
+        if choice == "edit":
+            await sam.call("PATCH", f"/entries/{entry_id}", {"duration_seconds": rng.randint(60, 900), "notes": "edited"}, key="")
+        else:
+            await sam.call("DELETE", f"/entries/{entry_id}", key="")
+            entry_ids.remove(entry_id)
+
+
+async def test_random_disconnects_during_a_long_stream_leave_the_client_equal_to_the_server(relay, asana_task, clock):
+    sam = await relay.user("acme", "sam", role="staff")
+    tom = await relay.user("acme", "tom", role="staff")  # noise in the same tenant
+    pages = [dict(asana_task, external_id=f"12{n}", title=f"Task {n}") for n in range(3)]
+    tasks = [item["task_id"] for item in (await sam.call("POST", "/tasks/resolve", {"items": pages}, status=200))["items"]]
+    model, stop, kicks = ClientModel(), asyncio.Event(), asyncio.Queue()
+    consumer = asyncio.ensure_future(_consume(relay, sam.token, model, stop, kicks))
+    rng, entry_ids = random.Random(20260302), []
+    started = time.monotonic()
+    for n in range(COMMANDS):
+        clock.advance(rng.randint(5, 120))
+        await _random_command(rng, sam, tasks, entry_ids, clock.now.date().isoformat())
+        if n % 7 == 3:
+            await tom.call("POST", "/attendance/toggle", {}, key="")
+        if rng.random() < 0.15:
+            kicks.put_nowait(None)
+        if rng.random() < 0.3:
+            await asyncio.sleep(0)  # let the consumer read, sometimes mid-burst
+    assert time.monotonic() - started < 120
+    server_timer = (await sam.call("GET", "/timer", status=200))["timer"]
+    server_entries = (await sam.call("GET", "/entries", status=200))["items"]
+    server_attendance = (await sam.call("GET", "/today", status=200))["attendance"]["state"]
+    async with relay.database.read() as session:
+        latest = await event_log.latest_seq(session, await _tenant_id(relay, "acme"))
+    mine = [e.seq for e in await _user_events(relay, sam)]
+    async with asyncio.timeout(20):
+        while model.last_seq < mine[-1]:
+            await asyncio.sleep(0.02)
+    stop.set()
+    connections = await asyncio.wait_for(consumer, 10)
+
+    assert connections > 5, "the test should have disconnected the client several times"
+    assert model.applied == mine, "every own event exactly once, in order"
+    assert latest >= mine[-1]
+    assert model.timer == (None if server_timer is None else (server_timer["task_id"], server_timer["state"]))
+    assert model.entries == {e["id"]: (e["task_id"], e["duration_seconds"], e["notes"]) for e in server_entries}
+    assert model.attendance == server_attendance
+
+
+async def _tenant_id(relay: Any, slug: str) -> int:
+    from bridge.store import accounts
+
+    async with relay.database.read() as session:
+        return (await accounts.tenant_by_slug(session, slug)).id
+
+
+async def _user_events(relay: Any, user: Any) -> list[Any]:
+    """The log's events a socket of ``user`` (not watching activity) is owed."""
+    tenant_id = await _tenant_id(relay, user.tenant)
+    async with relay.database.read() as session:
+        logged = await event_log.since(session, tenant_id, 0)
+    return [e for e in logged if e.user_id in (user.user_id, None)]
+
+
+# ------------------------------------------------------------------ a stalled reader
+
+
+async def _stalled_socket(port: int, token: str) -> socket.socket:
+    """A raw websocket client that says hello and then never reads again."""
+    raw = socket.socket()
+    raw.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    raw.setblocking(False)
+    loop = asyncio.get_running_loop()
+    await loop.sock_connect(raw, ("127.0.0.1", port))
+    key = base64.b64encode(os.urandom(16)).decode()
+    request = (
+        f"GET {LIVE} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+        f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n"
+    )
+    await loop.sock_sendall(raw, request.encode())
+    answer = b""
+    while b"\r\n\r\n" not in answer:
+        answer += await asyncio.wait_for(loop.sock_recv(raw, 1), 5)
+    assert answer.startswith(b"HTTP/1.1 101"), answer
+    await loop.sock_sendall(raw, _masked_text(json.dumps({"type": "hello", "token": token, "since": 0})))
+    return raw
+
+
+def _masked_text(text: str) -> bytes:
+    payload, mask = text.encode(), os.urandom(4)
+    header = bytes([0x81, 0x80 | len(payload)]) if len(payload) < 126 else bytes([0x81, 0x80 | 126]) + len(payload).to_bytes(2, "big")
+    return header + mask + bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
+
+
+async def test_a_stalled_reader_is_dropped_without_stalling_the_others(relay, clock):
+    sam = await relay.user("acme", "sam", role="staff")
+    hub = relay.app[appkeys.HUB]
+    fast = await Live.open(relay.client, LIVE, sam.token)
+    await fast.welcome()
+    stalled = await _stalled_socket(relay.client.server.port, sam.token)
+    async with asyncio.timeout(5):
+        while hub.socket_count() < 2:
+            await asyncio.sleep(0.01)
+    tenant_id = await _tenant_id(relay, "acme")
+    big = "x" * 16_000
+    received = 0
+    try:
+        for batch in range(40):  # bounded: 40 x 50 events of 16 kB at most
+            async with relay.database.write() as tx:
+                for _ in range(QUEUE_LIMIT):
+                    await event_log.append(tx, tenant_id, sam.user_id, "entry.updated", {"entry": {"id": 0, "notes": big}}, clock.now)
+            got = await fast.events(QUEUE_LIMIT, timeout=5)  # the fast reader keeps up, batch after batch
+            received += len(got)
+            if hub.socket_count() == 1:
+                break
+        assert hub.socket_count() == 1, "the stalled socket should have been dropped"
+        assert received == (batch + 1) * QUEUE_LIMIT
+    finally:
+        stalled.close()
+
+
+# ------------------------------------------------------------------ tokens
+
+
+async def test_an_expiring_token_is_renewed_in_band_or_the_socket_closes_4401(relay):
+    tokens = relay.app[appkeys.TOKENS]
+    sam = await relay.user("acme", "sam", role="staff")
+    actor = await tokens.actor_for("acme", sam.token, relay.app[appkeys.CLOCK]())
+    short = lambda: tokens.ring.issue(actor.user_id, actor.tenant_id, relay.app[appkeys.CLOCK](), TOKEN_SECONDS)  # noqa: E731
+    sock = await Live.open(relay.client, LIVE, short())
+    await sock.welcome()
+    notice = await sock.next(timeout=TOKEN_SECONDS + 2)
+    assert notice["type"] == "error" and notice["error"]["code"] == "token_expiring"
+    await sock.send({"type": "auth", "token": short()})
+    renewed = await sock.next()
+    assert renewed["type"] == "auth" and renewed["ok"] is True and renewed["expires_at"] >= notice["error"]["expires_at"]
+    # Someone else's token cannot take over the socket.
+    tom = await relay.user("acme", "tom", role="staff")
+    intruder = await Live.open(relay.client, LIVE, short())
+    await intruder.welcome()
+    await intruder.send({"type": "auth", "token": tom.token})
+    assert (await intruder.next())["type"] == "error"
+    assert await intruder.closed_with() == 4401
+    # No renewal this time: told, then closed with 4401.
+    notice = await sock.next(timeout=TOKEN_SECONDS + 2)
+    assert notice["error"]["code"] == "token_expiring"
+    expired = await sock.next(timeout=TOKEN_SECONDS + 2)
+    assert expired["type"] == "error" and expired["error"]["code"] == "token_expired"
+    assert await sock.closed_with() == 4401
+
+
+async def test_an_already_expired_token_closes_4401_with_token_expired(relay):
+    tokens = relay.app[appkeys.TOKENS]
+    sam = await relay.user("acme", "sam", role="staff")
+    actor = await tokens.actor_for("acme", sam.token, relay.app[appkeys.CLOCK]())
+    stale = tokens.ring.issue(actor.user_id, actor.tenant_id, relay.app[appkeys.CLOCK]() - _seconds(3600), 60)
+    sock = await Live.open(relay.client, LIVE, stale)
+    frame = await sock.next()
+    assert frame["error"]["code"] == "token_expired"
+    assert await sock.closed_with() == 4401
+
+
+def _seconds(n: int) -> Any:
+    from datetime import timedelta
+
+    return timedelta(seconds=n)
+
+
+# ------------------------------------------------------------------ snapshot
+
+
+async def test_a_gap_older_than_the_log_gets_a_snapshot(relay, asana_task, clock):
+    sam = await relay.user("acme", "sam", role="staff")
+    task_id = (await sam.call("POST", "/tasks/resolve", {"items": [asana_task]}, status=200))["items"][0]["task_id"]
+    await sam.call("POST", "/timer/start", {"task_id": task_id}, key="", status=200)
+    await sam.call("POST", "/attendance/toggle", {}, key="", status=200)
+    tenant_id = await _tenant_id(relay, "acme")
+    async with relay.database.write() as tx:
+        for _ in range(20):
+            await event_log.append(tx, tenant_id, None, "task.updated", {"task": {"id": task_id}}, clock.now)
+        # What the log's retention does to old rows (bridge.store.events prunes every 500).
+        await tx.session.execute(sa.delete(Event).where(Event.tenant_id == tenant_id, Event.seq <= 10))
+    async with relay.database.read() as session:
+        oldest = await event_log.oldest_seq(session, tenant_id)
+        latest = await event_log.latest_seq(session, tenant_id)
+    assert oldest is not None and oldest > 3
+
+    old = await Live.open(relay.client, LIVE, sam.token, since=1)
+    welcome = await old.welcome()
+    snap = await old.next()
+    assert snap["type"] == "snapshot" and snap["seq"] == welcome["seq"] == latest
+    assert snap["state"]["timer"]["task_id"] == task_id and snap["state"]["attendance"]["state"] == "in"
+    await old.quiet(0.2)
+
+    recent = await Live.open(relay.client, LIVE, sam.token, since=latest - 3)
+    await recent.welcome()
+    assert [e["seq"] for e in await recent.events(3)] == [latest - 2, latest - 1, latest]
+
+    future = await Live.open(relay.client, LIVE, sam.token, since=latest + 100)  # a reset relay
+    await future.welcome()
+    assert (await future.next())["type"] == "snapshot"
