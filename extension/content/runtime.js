@@ -4,7 +4,7 @@
 // missing and count the miss, and render every widget once a second from the state
 // the background pushes.
 
-import { attendanceSeconds, initialState, taskTodaySeconds, timerSeconds, timerWidgetState } from '../lib/state.js';
+import { attendanceSeconds, initialState, taskTodaySeconds, timerWidgetState } from '../lib/state.js';
 import { TimerWidget, TIMER_TAG } from '../widgets/timer_widget.js';
 import { AttendanceWidget, ATTENDANCE_TAG } from '../widgets/attendance_widget.js';
 import { PanelWidget } from '../widgets/panel_widget.js';
@@ -313,7 +313,6 @@ export class ContentRuntime {
         view,
         todaySeconds: taskTodaySeconds(this.state, this.panel.task.taskId, now),
         timer: this.state.timer,
-        timerSeconds: timerSeconds(this.state, now),
         role: this.state.user?.role ?? null,
         dark,
       });

@@ -74,6 +74,13 @@ function applyToday(state, today) {
   for (const item of today.tasks ?? []) {
     if (item && item.task_id != null) todayByTask[item.task_id] = Number(item.seconds) || 0;
   }
+  // The relay counts the running timer into its task's seconds; keep only saved time
+  // here (exact for a timer started today: a timer running across midnight shows
+  // slightly more until it is stopped).
+  const timer = today.timer;
+  if (timer && timer.task_id != null && todayByTask[timer.task_id] != null) {
+    todayByTask[timer.task_id] = Math.max(0, todayByTask[timer.task_id] - (Number(timer.elapsed_seconds) || 0));
+  }
   return {
     ...state,
     date: today.date ?? state.date,
@@ -95,7 +102,11 @@ function applyTimer(state, timer, stoppedEntries) {
 /** Apply one entry change exactly once, whichever of event or answer arrives first. */
 function applyEntry(state, change, entry) {
   if (!entry || entry.id == null) return { ...state, stale: true };
-  const known = state.seenEntries[entry.id];
+  let known = state.seenEntries[entry.id];
+  if (!known && change === 'deleted' && entry.date && entry.duration_seconds != null) {
+    // A deleted entry's full view: it was part of the /today base, so take it out.
+    known = { task_id: entry.task_id, date: entry.date, seconds: Number(entry.duration_seconds) || 0 };
+  }
   if (!known && change !== 'created') return { ...state, stale: true };
   if (known && change === 'created') return state;
   const todayByTask = { ...state.todayByTask };
@@ -110,17 +121,36 @@ function applyEntry(state, change, entry) {
     seenEntries[entry.id] = record;
     if (record.date === state.date) todayByTask[record.task_id] = (todayByTask[record.task_id] ?? 0) + record.seconds;
   }
-  return { ...state, todayByTask, seenEntries, tasks: adjustTotals(state.tasks, known, change, entry) };
+  return { ...state, todayByTask, seenEntries, tasks: adjustTotals(state.tasks, state.date, known, change, entry) };
 }
 
-function adjustTotals(tasks, known, change, entry) {
-  // Task views carry an all-time total; keep it in step with entries we see.
+function adjustTotals(tasks, date, known, change, entry) {
+  // Task views carry all-time and today totals as of the resolve; keep both in step
+  // with entries we see (readers show total - today + live today).
   const taskId = entry.task_id ?? known?.task_id;
   const view = tasks[taskId];
   if (!view) return tasks;
   const before = known?.seconds ?? 0;
   const after = change === 'deleted' ? 0 : Number(entry.duration_seconds) || 0;
-  return { ...tasks, [taskId]: { ...view, total_seconds: Math.max(0, (view.total_seconds ?? 0) - before + after) } };
+  const todayBefore = known?.date === date ? before : 0;
+  const todayAfter = change !== 'deleted' && entry.date === date ? after : 0;
+  return {
+    ...tasks,
+    [taskId]: {
+      ...view,
+      total_seconds: Math.max(0, (view.total_seconds ?? 0) - before + after),
+      today_seconds: Math.max(0, (view.today_seconds ?? 0) - todayBefore + todayAfter),
+    },
+  };
+}
+
+/** task.updated carries the task's own fields: a null billable means "the project's flag". */
+function taskFieldsToView(task) {
+  const view = { task_id: task.task_id ?? task.id };
+  for (const key of ['billable', 'budget_seconds', 'completed', 'title', 'trackable', 'reason']) {
+    if (key in task && !(key === 'billable' && task.billable === null)) view[key] = task[key];
+  }
+  return view;
 }
 
 function applyTaskViews(state, items) {
@@ -149,7 +179,7 @@ function applyEvent(state, event) {
   } else if (ATTENDANCE_EVENTS.has(event.name)) {
     next = data.attendance ? { ...next, attendance: data.attendance } : { ...next, stale: true };
   } else if (event.name === EVENT_NAMES.TASK_UPDATED) {
-    next = data.task ? applyTaskViews(next, [{ task_id: data.task.task_id ?? data.task.id, ...data.task }]) : next;
+    next = data.task ? applyTaskViews(next, [taskFieldsToView(data.task)]) : next;
   } else if (event.name === EVENT_NAMES.PROJECT_UPDATED) {
     next = { ...next, stale: true };
   }

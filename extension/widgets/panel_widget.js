@@ -132,12 +132,12 @@ export class PanelWidget {
   }
 
   /** Called by the content runtime with the task's numbers; cheap when nothing changed. */
-  render({ view = null, todaySeconds = 0, timer = null, timerSeconds = 0, role = null, dark = false }) {
+  render({ view = null, todaySeconds = 0, timer = null, role = null, dark = false }) {
     if (!this.task) return;
     setAttr(this.element, 'data-theme', dark ? 'dark' : null);
-    // total_seconds counts saved entries; the running timer on this task is added live.
-    const saved = Math.max(Number(view?.total_seconds) || 0, 0);
-    const total = saved + (timer && sameId(timer.task_id, this.task.taskId) ? Math.floor(timerSeconds) : 0);
+    // The view's totals are as of its resolve: earlier days from it, today live.
+    const earlier = Math.max(0, (Number(view?.total_seconds) || 0) - (Number(view?.today_seconds) || 0));
+    const total = earlier + Math.floor(todaySeconds);
     setAttr(this.totalValue, 'data-seconds', total);
     setText(this.totalValue, formatHoursMinutes(total));
     setAttr(this.todayValue, 'data-seconds', Math.floor(todaySeconds));
@@ -255,10 +255,6 @@ export class PanelWidget {
       return false;
     }
   }
-}
-
-function sameId(a, b) {
-  return a != null && b != null && String(a) === String(b);
 }
 
 function parseBudget(text) {

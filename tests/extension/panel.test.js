@@ -41,7 +41,8 @@ const view = { task_id: 12, trackable: true, billable: true, budget_seconds: 720
 
 test('shows totals, today and the budget with data-seconds', async () => {
   const { widget, $ } = panel();
-  widget.render({ view, todaySeconds: 900, timer: { task_id: 12, state: 'running' }, timerSeconds: 300, role: 'staff' });
+  // view: 3600 total of which 600 today (as of the resolve); today is now 900 live.
+  widget.render({ view, todaySeconds: 900, timer: { task_id: 12, state: 'running' }, role: 'staff' });
   assert.equal(widget.element.localName, 'taskclock-panel');
   assert.equal($('[data-role="task-total"]').getAttribute('data-seconds'), '3900');
   assert.equal($('[data-role="today"]').getAttribute('data-seconds'), '900');

@@ -23,7 +23,9 @@ test('today fills per-task sums, timer and date', () => {
 });
 
 test('a running timer counts on from as_of, paused does not', () => {
-  const state = signedInWithToday([{ task_id: 1, seconds: 600 }], running(1, 60));
+  // The relay's /today counts the running timer (60 s) into its task's 660 s.
+  const state = signedInWithToday([{ task_id: 1, seconds: 660 }], running(1, 60));
+  assert.equal(state.todayByTask[1], 600, 'saved time only');
   assert.equal(timerSeconds(state, NOW + 5_000), 65);
   assert.equal(taskTodaySeconds(state, 1, NOW + 5_000), 665);
   assert.equal(taskTodaySeconds(state, 2, NOW + 5_000), 0);
@@ -95,9 +97,19 @@ test('an entry from another day does not change today', () => {
   assert.equal(state.todayByTask[5] ?? 0, 0);
 });
 
+test('deleting an entry of the /today base subtracts it when its view is complete', () => {
+  const state = signedInWithToday([{ task_id: 1, seconds: 600 }]);
+  const entry = { id: 99, task_id: 1, date: '2026-11-26', duration_seconds: 200 };
+  const next = reduce(state, { type: 'event', event: { seq: 2, name: 'entry.deleted', data: { entry } } });
+  assert.equal(next.todayByTask[1], 400);
+  assert.equal(next.stale, false);
+  assert.equal(reduce(next, { type: 'entry', change: 'deleted', entry: { id: 99 } }).todayByTask[1], 400, 'the answer after the event changes nothing');
+});
+
 test('changes that cannot be applied exactly mark the state stale', () => {
   const state = signedInWithToday([{ task_id: 1, seconds: 600 }]);
   assert.equal(reduce(state, { type: 'event', event: { seq: 2, name: 'entry.deleted', data: { entry: { id: 99, task_id: 1 } } } }).stale, true);
+  assert.equal(reduce(state, { type: 'event', event: { seq: 2, name: 'entry.updated', data: { entry: { id: 98, task_id: 1, date: '2026-11-26', duration_seconds: 5 } } } }).stale, true);
   assert.equal(reduce(state, { type: 'event', event: { seq: 2, name: 'project.updated', data: {} } }).stale, true);
   assert.equal(reduce(state, { type: 'snapshot', seq: 50 }).stale, true);
   assert.equal(reduce(state, { type: 'snapshot', seq: 50 }).seq, 50);
@@ -123,6 +135,14 @@ test('task.updated merges into known task views and entries keep totals in step'
   assert.equal(state.tasks[8].budget_seconds, 3600);
   state = reduce(state, { type: 'entry', change: 'created', entry: { id: 3, task_id: 8, date: '2026-11-26', duration_seconds: 500 } });
   assert.equal(state.tasks[8].total_seconds, 1500);
+  assert.equal(state.tasks[8].today_seconds, 500);
+  state = reduce(state, { type: 'entry', change: 'created', entry: { id: 4, task_id: 8, date: '2026-11-02', duration_seconds: 100 } });
+  assert.equal(state.tasks[8].total_seconds, 1600);
+  assert.equal(state.tasks[8].today_seconds, 500);
+  // The relay's task fields: a null billable means the project's flag, keep what we know.
+  state = reduce(state, { type: 'event', event: { seq: 3, name: 'task.updated', data: { task: { id: 8, billable: null, budget_seconds: null } } } });
+  assert.equal(state.tasks[8].billable, true);
+  assert.equal(state.tasks[8].budget_seconds, null);
 });
 
 test('signing out forgets the user and the day', () => {
