@@ -56,6 +56,12 @@ async def _hub(app: web.Application) -> AsyncIterator[None]:
     await hub.close()
 
 
+async def _close_live_sockets(app: web.Application) -> None:
+    """On shutdown, before handlers are awaited: live sockets would otherwise hold it up."""
+    if appkeys.HUB in app:
+        await app[appkeys.HUB].close_sockets()
+
+
 async def healthz(_request: web.Request) -> web.Response:
     return web.json_response({"ok": True})
 
@@ -66,6 +72,7 @@ def create_app(settings: Settings, clock: Callable[[], datetime] = system_clock)
     app[appkeys.SETTINGS] = settings
     app[appkeys.CLOCK] = clock
     app.cleanup_ctx.extend([_database, _tokens, _hub])
+    app.on_shutdown.append(_close_live_sockets)
     routes = all_routes()
     add_routes(app, routes)
     app.router.add_get("/healthz", healthz)

@@ -63,13 +63,20 @@ class Hub:
         """Start the fan-out; call once, before serving sockets."""
         await self._fanout.start(self.receive, self.resync)
 
+    async def close_sockets(self, timeout: float = 5.0) -> None:
+        """At shutdown: tell every socket to go away (1001) and wait, bounded, for them."""
+        for tenant in self._tenants.values():
+            for sock in list(tenant.room.everyone):
+                sock.send(Close(1001, "relay shutting down; reconnect with since"))
+        deadline = asyncio.get_running_loop().time() + timeout
+        while self._tenants and asyncio.get_running_loop().time() < deadline:
+            await asyncio.sleep(0.05)
+
     async def close(self) -> None:
+        """Stop the fan-out and the hub's own tasks; call after ``close_sockets``."""
         await self._fanout.close()
         for task in list(self._background):
             task.cancel()
-        for tenant in self._tenants.values():
-            for sock in list(tenant.room.everyone):
-                sock.send(Close(1001, "relay shutting down"))
 
     # ------------------------------------------------------------------ publishing
 

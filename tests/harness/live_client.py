@@ -46,7 +46,9 @@ class Live:
 
     async def next(self, timeout: float = 5.0) -> dict[str, Any]:
         message = await self.ws.receive(timeout=timeout)
-        if message.type in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSING, aiohttp.WSMsgType.CLOSED):
+        if message.type == aiohttp.WSMsgType.CLOSE:
+            raise Closed(message.data)
+        if message.type in (aiohttp.WSMsgType.CLOSING, aiohttp.WSMsgType.CLOSED):
             raise Closed(self.ws.close_code)
         if message.type == aiohttp.WSMsgType.ERROR:
             raise Closed(None)
