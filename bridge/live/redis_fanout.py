@@ -77,23 +77,36 @@ class RedisFanOut:
         self._deliver = None
 
     async def _read(self, pubsub: aioredis.client.PubSub, resync: Resync) -> None:
-        failures = 0
+        """Deliver what arrives; after a broken subscription, resubscribe and resync."""
         while True:
             try:
                 message = await pubsub.get_message(timeout=1.0)
-            except (RedisError, OSError) as exc:
-                delay = RECONNECT_DELAYS[min(failures, len(RECONNECT_DELAYS) - 1)]
-                failures += 1
-                log.warning("redis subscription lost (%s); retrying in %.1fs", exc, delay)
-                await asyncio.sleep(delay)
-                with contextlib.suppress(RedisError, OSError):
-                    await pubsub.subscribe(CHANNEL)
-                continue
-            if failures:
-                failures = 0
+            except (RedisError, OSError, RuntimeError) as exc:
+                log.warning("redis subscription lost (%s); resubscribing", exc)
+                with contextlib.suppress(RedisError, OSError, RuntimeError):
+                    await pubsub.aclose()
+                pubsub = await self._subscribe_again()
                 resync()
+                continue
             if message is not None and message.get("type") == "message":
                 self._receive(message["data"])
+
+    async def _subscribe_again(self) -> aioredis.client.PubSub:
+        """A fresh subscription, retried with backoff until Redis answers."""
+        assert self._client is not None
+        attempt = 0
+        while True:
+            await asyncio.sleep(RECONNECT_DELAYS[min(attempt, len(RECONNECT_DELAYS) - 1)])
+            attempt += 1
+            pubsub = self._client.pubsub(ignore_subscribe_messages=True)
+            try:
+                await pubsub.subscribe(CHANNEL)
+                log.info("redis subscription restored after %d attempts", attempt)
+                return pubsub
+            except (RedisError, OSError) as exc:
+                log.debug("redis still unreachable: %s", exc)
+                with contextlib.suppress(RedisError, OSError, RuntimeError):
+                    await pubsub.aclose()
 
     def _receive(self, payload: bytes) -> None:
         try:

@@ -137,7 +137,9 @@ class Redis:
         return f"redis://127.0.0.1:{self.port}/0"
 
     def start(self) -> Redis:
-        log = open(self.root / "redis.log", "wb")
+        """Start (or restart, on the same port) the server."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        log = open(self.root / "redis.log", "ab")
         self.process = subprocess.Popen(
             [self.binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
              "--dir", str(self.root), "--daemonize", "no", "--protected-mode", "yes"],
@@ -146,7 +148,8 @@ class Redis:
         wait_for_port(self.port, self.process, START_TIMEOUT_SECONDS, "redis-server")
         return self
 
-    def stop(self) -> None:
+    def kill(self) -> None:
+        """Stop the server process but keep its directory (``start`` brings it back)."""
         if self.process is not None and self.process.poll() is None:
             self.process.terminate()
             try:
@@ -154,4 +157,7 @@ class Redis:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
+
+    def stop(self) -> None:
+        self.kill()
         shutil.rmtree(self.root, ignore_errors=True)
