@@ -109,6 +109,7 @@ class Daemon:
             "username": login.username if login else None,
             "signed_in": self.link.state not in ("signed_out", "starting") and login is not None,
             "connected": self.link.online.is_set(), "live": self.link.live,
+            "live_sessions": self.link.live_sessions,
             "state": self.link.state, "detail": self.link.detail,
             "outbox": self.outbox.count(login.account) if login else 0, "seq": self.link.last_seq,
             "clock_offset": round(self.link.clock.offset, 3) if self.link.clock.known else None,
@@ -152,8 +153,10 @@ class Daemon:
     def on_live(self, message: dict[str, Any]) -> None:
         if message.get("type") == "event":
             self.events.append(message)
+            self.refresh_today_soon()
+        elif isinstance(message.get("state"), dict):
+            self.on_today(message["state"])  # a snapshot carries /today
         self.broadcast(message)
-        self.refresh_today_soon()
 
     # -- ForwardListener ---------------------------------------------------------------
 
@@ -257,7 +260,7 @@ class Daemon:
             "user": client.user if client else None, "seq": self.link.last_seq,
         }))
         since = args.get("since")
-        if isinstance(since, int) and not isinstance(since, bool) and since > 0:
+        if isinstance(since, int) and not isinstance(since, bool) and since >= 0:
             self._catch_up(port, since)
             port.seq = max(since, port.seq)
         port.subscribed = True
@@ -265,7 +268,7 @@ class Daemon:
     def _catch_up(self, port: BrowserPort, since: int) -> None:
         oldest = self.events[0]["seq"] if self.events else self.link.last_seq + 1
         if since + 1 < oldest and since < self.link.last_seq:
-            port.send({"type": "snapshot", "seq": self.link.last_seq, "state": {"today": self.today_view()}})
+            port.send({"type": "snapshot", "seq": self.link.last_seq, "state": self.today_view()})
             return
         for event in self.events:
             if int(event.get("seq", 0)) > since:
@@ -359,8 +362,8 @@ def _envelope(request: Any) -> tuple[str, dict[str, Any]]:
     return request["op"], args
 
 
-async def serve(config: AgentConfig, *, ready: asyncio.Event | None = None) -> None:
-    """Run the daemon until cancelled or SIGTERM/SIGINT."""
+async def serve(config: AgentConfig, *, ready: asyncio.Event | None = None, handle_signals: bool = True) -> None:
+    """Run the daemon until cancelled or (with ``handle_signals``) SIGTERM/SIGINT."""
     lock = take_instance_lock(config.home)
     if lock is None:
         raise AgentError(f"another agent is already running for {config.home}", code="already_running")
@@ -374,8 +377,9 @@ async def serve(config: AgentConfig, *, ready: asyncio.Event | None = None) -> N
     server = await listen(config.socket_path, daemon.serve_port)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(signum, stop.set)
+    if handle_signals:
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(signum, stop.set)
     workers = [loop.create_task(daemon.link.run()), loop.create_task(daemon.forwarder.run())]
     log.info("agent listening on %s", config.socket_path)
     if ready is not None:

@@ -60,6 +60,8 @@ class RelayLink:
         self.online = asyncio.Event()
         #: True while the live websocket is welcomed (events arrive).
         self.live = False
+        #: How many live sessions the relay has welcomed (a reconnect adds one).
+        self.live_sessions = 0
         self.state = "starting"
         self.detail: str | None = None
         self.last_seq = 0
@@ -169,7 +171,7 @@ class RelayLink:
                 elif kind == "ping":
                     await socket.send(json.dumps({"type": "pong"}))
                 elif kind == "error":
-                    log.warning("relay said: %s", message.get("error"))
+                    await self._relay_error(socket, message.get("error"))
         except ConnectionClosed as exc:
             if exc.rcvd is not None and exc.rcvd.code == CLOSE_BAD_TOKEN:
                 client.access_token = None
@@ -177,12 +179,26 @@ class RelayLink:
             raise RelayUnreachable("the live connection was lost") from exc
         raise RelayUnreachable("the relay closed the live connection")
 
+    async def _relay_error(self, socket: Any, error: Any) -> None:
+        """Renew the token when the relay warns it expires; log anything else."""
+        code = error.get("code") if isinstance(error, dict) else None
+        if code != "token_expiring":
+            log.warning("relay said: %s", error)
+            return
+        try:
+            client = await self.reauthenticate()
+        except TaskclockError as exc:
+            log.warning("could not renew the session: %s", exc.message)
+            return  # the relay closes with 4401 at expiry; run() signs in again
+        await socket.send(json.dumps({"type": "auth", "token": client.access_token}))
+
     def _welcomed(self, message: dict[str, Any]) -> None:
         self._backoff.reset()
         seq = int(message.get("seq") or 0)
         if seq < self.last_seq:
             self.last_seq = seq  # the relay's log was reset: take what it has
         self.live = True
+        self.live_sessions += 1
         self._set_state("online")
 
 
