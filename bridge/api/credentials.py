@@ -123,13 +123,18 @@ async def refresh(call: Call) -> dict[str, Any]:
 
 
 async def logout(call: Call) -> dict[str, Any]:
-    """End the sign-in a refresh token belongs to: its refresh and access tokens."""
+    """End the sign-in a refresh token belongs to: its refresh and access tokens.
+
+    Logging out twice is fine (200); a token unknown in this tenant is 401.
+    """
     presented = opaque.REFRESH_TOKEN.parse(call.body.refresh_token)
     async with call.app[appkeys.DATABASE].write() as tx:
         tenant = await accounts.tenant_by_slug(tx.session, call.request.match_info["tenant"])
         family = await credentials.family_of(tx.session, tenant.id, opaque.digest(presented))  # type: ignore[arg-type]
         if family is not None:
             await credentials.revoke_family(tx, tenant.id, family, call.now)  # type: ignore[arg-type]
+    if family is None:  # unknown here (or another tenant's): say so rather than pretend
+        raise NotAuthenticated("unknown refresh token", code="invalid_credentials")
     return {"ok": True}
 
 

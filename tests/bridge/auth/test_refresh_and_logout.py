@@ -35,6 +35,7 @@ async def test_logout_revokes_the_family(relay, raw):
     assert await raw.post("acme", "/auth/logout", {"refresh_token": pair["refresh_token"]}, status=200) == {"ok": True}
     await raw.post("acme", "/auth/refresh", {"refresh_token": pair["refresh_token"]}, status=401)
     await raw.send("GET", "/api/v1/acme/me", token=pair["access_token"], status=401)
+    await raw.post("acme", "/auth/logout", {"refresh_token": pair["refresh_token"]}, status=200)  # twice is fine
 
 
 async def test_refresh_tokens_belong_to_their_tenant(relay, raw):
@@ -42,7 +43,7 @@ async def test_refresh_tokens_belong_to_their_tenant(relay, raw):
     await relay.user("globex", "gus", role="staff")
     pair = await password_login(raw)
     await raw.post("globex", "/auth/refresh", {"refresh_token": pair["refresh_token"]}, status=401)
-    await raw.post("globex", "/auth/logout", {"refresh_token": pair["refresh_token"]}, status=200)
+    await raw.post("globex", "/auth/logout", {"refresh_token": pair["refresh_token"]}, status=401)
     await raw.post("acme", "/auth/refresh", {"refresh_token": pair["refresh_token"]}, status=200)  # not revoked by globex
 
 
