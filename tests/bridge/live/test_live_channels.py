@@ -1,12 +1,24 @@
-"""The live socket over the real app: who gets what, catch-up, 4401, ping."""
+"""The live socket over the real app: who gets what, catch-up, 4401, ping; each test
+on SQLite and on a real PostgreSQL."""
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
+import pytest
+
+from bridge.settings import Settings
 from tests.harness.live_client import Live
 
 LIVE = "/api/v1/{}/live"
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def relay_settings(request: pytest.FixtureRequest, relay_settings: Settings) -> Settings:
+    if request.param == "sqlite":
+        return relay_settings
+    return dataclasses.replace(relay_settings, database_url=request.getfixturevalue("postgres_url"))
 
 
 async def _task(user: Any, asana_task: dict[str, Any]) -> int:
@@ -121,6 +133,16 @@ async def test_no_hello_but_garbage_closes_with_4401(relay):
     sock = await Live.open(relay.client, LIVE.format("acme"), None)
     await sock.ws.send_str("hello?")
     assert await sock.closed_with() == 4401
+
+
+async def test_team_leaders_may_watch_the_activity_feed(relay):
+    lea = await relay.user("acme", "lea", role="team_leader")
+    sam = await relay.user("acme", "sam", role="staff")
+    feed = await Live.open(relay.client, LIVE.format("acme"), lea.token, subscribe=["activity"])
+    assert (await feed.next())["type"] == "welcome"
+    await sam.call("POST", "/attendance/toggle", {}, key="", status=200)
+    (event,) = await feed.events(1)
+    assert event["name"] == "attendance.clocked_in" and event["data"]["user"]["id"] == sam.user_id
 
 
 async def test_ping_is_answered_with_pong(relay):

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import ast
 import json
 import random
+import sys
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 
@@ -114,3 +117,26 @@ def test_client_messages():
     for bad in ({"type": "auth"}, {"type": "hello"}, [], "ping"):
         with pytest.raises(InvalidInput):
             core.parse_client_message(bad)
+
+
+def _imports(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text())
+    found = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.add(node.module)
+    return found
+
+
+def test_the_live_core_does_no_io_and_redis_has_one_importer():
+    bridge = Path(core.__file__).resolve().parents[1]
+    allowed = set(sys.stdlib_module_names) | {"bridge"}
+    outside = {name for name in _imports(Path(core.__file__)) if name.split(".")[0] not in allowed}
+    assert not outside, outside
+    assert not {"asyncio", "socket", "aiohttp"} & {name.split(".")[0] for name in _imports(Path(core.__file__))}
+    importers = sorted(
+        str(path.relative_to(bridge)) for path in bridge.rglob("*.py") if any(n.split(".")[0] == "redis" for n in _imports(path))
+    )
+    assert importers == ["live/redis_fanout.py"]

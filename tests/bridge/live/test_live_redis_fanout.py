@@ -16,6 +16,8 @@ from bridge.settings import Settings
 from tests.harness.live_client import Live
 from tests.harness.servers import Redis
 
+pytestmark = pytest.mark.redis
+
 LIVE = "/api/v1/acme/live"
 
 

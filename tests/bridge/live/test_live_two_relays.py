@@ -18,6 +18,8 @@ import pytest
 from tests.harness.live_client import Live
 from tests.harness.relay_process import RelayProcess, environment, taskclock
 
+pytestmark = [pytest.mark.postgres, pytest.mark.redis]
+
 PASSWORD = "s3cret-enough"
 TASK = {
     "source": "jira",
