@@ -22,10 +22,20 @@ if [ "$(id -u)" = 0 ] && have_cmd apt-get; then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -q
   apt-get install -y -q --no-install-recommends "${need[@]}"
-  # The postgresql package starts a cluster of its own; the tests run their own
-  # throw-away server, so the packaged one is not needed (and must not hold port 5432).
-  if have_cmd pg_ctlcluster; then service postgresql stop >/dev/null 2>&1 || true; fi
-  if have_cmd redis-server; then service redis-server stop >/dev/null 2>&1 || true; fi
+  # The postgresql and redis-server packages start servers of their own; the tests run
+  # throw-away servers on free ports (tests/harness/servers.py), so stop the packaged
+  # ones we just installed. `service` may be missing on a minimal machine: fall back to
+  # the packages' own tools.
+  if [[ " ${need[*]} " == *" postgresql "* ]]; then
+    service postgresql stop >/dev/null 2>&1 || {
+      have_cmd pg_lsclusters && pg_lsclusters --no-header 2>/dev/null | while read -r version cluster _; do
+        pg_ctlcluster "$version" "$cluster" stop >/dev/null 2>&1 || true
+      done
+    } || true
+  fi
+  if [[ " ${need[*]} " == *" redis-server "* ]]; then
+    service redis-server stop >/dev/null 2>&1 || { have_cmd redis-cli && redis-cli -p 6379 shutdown nosave >/dev/null 2>&1; } || true
+  fi
 else
   echo "missing system packages: ${need[*]} (as root on Debian: apt-get install ${need[*]})" >&2
 fi
