@@ -7,6 +7,7 @@ the keyring is a test file backend (the real one is covered by test_agent_keyrin
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -100,6 +101,27 @@ def test_login_rejects_a_bad_token(stack: Stack) -> None:
                        "--api-token-stdin", stdin="tc_not_a_token\n")
     assert result.returncode == 1 and "Traceback" not in result.stderr
     assert result.stderr.startswith("taskclock: ") and len(result.stderr.strip().splitlines()) == 1
+
+
+def keyring_login(stack: Stack) -> dict[str, str]:
+    entries = json.loads(Path(stack.env["TASKCLOCK_TEST_KEYRING_FILE"]).read_text())
+    return json.loads(entries["dev.taskclock.agent/login"])
+
+
+def test_password_login_keeps_only_a_rotating_refresh_token(stack: Stack) -> None:
+    result = agent_cli(stack.env, "login", "--relay", stack.relay.url, "--tenant", "acme", "--username", "ann",
+                       "--password-stdin", stdin="correct horse battery\n")
+    assert result.returncode == 0, result.stderr
+    stored = keyring_login(stack)
+    assert stored["kind"] == "refresh_token" and stored["secret"]
+    assert "correct horse" not in Path(stack.env["TASKCLOCK_TEST_KEYRING_FILE"]).read_text()
+    host = connected_host(stack)
+    assert keyring_login(stack)["secret"] != stored["secret"]  # rotated on use, and kept
+    assert host.close() == 0
+    stop_daemon(stack.home)
+    again = connected_host(stack)  # a new daemon signs in with the rotated token
+    assert again.request("me")["result"]["username"] == "ann"
+    assert again.close() == 0
 
 
 def test_commands_flow_through_the_agent_online(stack: Stack) -> None:
