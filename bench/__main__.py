@@ -6,6 +6,7 @@ Always exits 0 once it got going: a missed goal is a finding, not a failure.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import shutil
 import sys
 import tempfile
@@ -28,6 +29,7 @@ def _arguments(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--only", nargs="+", choices=NAMES, help="run only these benchmarks")
     parser.add_argument("--home", type=Path, help="keep the data directory here (default: a temporary one)")
     parser.add_argument("--no-write", action="store_true", help="do not overwrite bench/results.md")
+    parser.add_argument("--no-deflate", action="store_true", help="clients do not offer permessage-deflate (browsers do)")
     return parser.parse_args(argv)
 
 
@@ -44,7 +46,7 @@ def _guarded(name: str, benchmark: Callable[[], list[Row]]) -> list[Row]:
     return result
 
 
-def _benchmarks(plan: Plan, seeded: relay.Seeded, home: Path) -> dict[str, Callable[[], list[Row]]]:
+def _benchmarks(plan: Plan, seeded: relay.Seeded, home: Path, selected: tuple[str, ...]) -> dict[str, Callable[[], list[Row]]]:
     def http(run: Callable[..., list[Row]]) -> Callable[[], list[Row]]:
         def go() -> list[Row]:
             with relay.relay_server(home) as server, relay.baseline_server(home, "http") as baseline:
@@ -52,28 +54,31 @@ def _benchmarks(plan: Plan, seeded: relay.Seeded, home: Path) -> dict[str, Calla
         return go
 
     def live() -> list[Row]:
-        ours = scenarios_live.live_measurements(plan, seeded, scenarios_live.Target(relay.relay_server(home), True))
-        base = scenarios_live.live_measurements(plan, seeded, scenarios_live.Target(relay.baseline_server(home, "ws"), False))
-        return [rows.fanout_row(ours, base, plan.sockets, plan.fanout_rate), rows.storm_row(ours, base, plan.sockets),
-                rows.broadcast_row(ours, base, plan.sockets)]
-
-    def capacity() -> list[Row]:
-        ours = scenarios_live.capacity(plan, seeded, scenarios_live.Target(relay.relay_server(home), True))
-        base = scenarios_live.capacity(plan, seeded, scenarios_live.Target(relay.baseline_server(home, "ws"), False))
-        return [rows.capacity_row(ours, base)]
+        wanted = set(selected) & {"live", "capacity"}
+        ours = scenarios_live.live_measurements(plan, seeded, scenarios_live.Target(relay.relay_server(home), True), wanted)
+        base = scenarios_live.live_measurements(plan, seeded, scenarios_live.Target(relay.baseline_server(home, "ws"), False), wanted)
+        out = []
+        if "live" in wanted:
+            out += [rows.fanout_row(ours, base, plan.sockets, plan.fanout_rate), rows.storm_row(ours, base, plan.sockets),
+                    rows.broadcast_row(ours, base, plan.sockets)]
+        if "capacity" in wanted and ours.capacity and base.capacity:
+            out.append(rows.capacity_row(ours.capacity, base.capacity))
+        return out
 
     def inpage() -> list[Row]:
         from bench import inpage as in_page
 
         return in_page.run(plan, home)
 
-    return {"commands": http(scenarios_http.command_ack), "month": http(scenarios_http.month_view), "live": live,
-            "capacity": capacity, "inpage": inpage}
+    return {"commands": http(scenarios_http.command_ack), "month": http(scenarios_http.month_view),
+            "live and capacity": live, "inpage": inpage}
 
 
 def main(argv: list[str] | None = None) -> int:
     args = _arguments(sys.argv[1:] if argv is None else argv)
     plan = quick_plan() if args.quick else default_plan()
+    if args.no_deflate:
+        plan = dataclasses.replace(plan, deflate=False)
     machine.raise_file_limit()
     facts = machine.facts()
     facts["load before"] = machine.load_average()
@@ -84,8 +89,8 @@ def main(argv: list[str] | None = None) -> int:
         seeded = relay.seed(home, plan.users, plan.heavy_entries)
         selected = args.only or NAMES
         results: list[Row] = []
-        for name, benchmark in _benchmarks(plan, seeded, home).items():
-            if name in selected:
+        for name, benchmark in _benchmarks(plan, seeded, home, tuple(selected)).items():
+            if set(name.split(" and ")) & set(selected):
                 results.extend(_guarded(name, benchmark))
     finally:
         if args.home is None:
@@ -95,7 +100,7 @@ def main(argv: list[str] | None = None) -> int:
     print(report.console(results))
     if not args.no_write:
         sections = _sections()
-        mode = " --quick" if args.quick else ""
+        mode = (" --quick" if args.quick else "") + (" --no-deflate" if args.no_deflate else "")
         print(f"wrote {report.write(report.markdown(facts, results, sections, mode))}")
     missed = sum(1 for row in results if row.met is False)
     print(f"{missed} goal(s) MISSED" if missed else "every measured goal met")

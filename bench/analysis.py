@@ -42,12 +42,12 @@ def fanout(sent: list[Sent], records: list[Record], names: set[str], sockets_per
     for user, by_seq in receipts.items():
         for sent_at, seq in zip(orders.get(user, []), sorted(by_seq)):
             latencies.extend(at - sent_at for at in by_seq[seq])
-    span = (ok[-1][1] - ok[0][1]) if len(ok) > 1 else 0.0
+    span = (max(s[2] for s in ok) - ok[0][1]) if ok else 0.0
     arrivals = sorted(at for _u, _s, name, at in records if name in names)
     gaps = [b - a for a, b in zip(arrivals, arrivals[1:])]
     return FanOut(
         latencies, len(latencies), len(ok) * sockets_per_user, len(ok), len(sent) - len(ok),
-        (len(ok) - 1) / span if span else 0.0, max(gaps, default=0.0),
+        len(ok) / span if span else 0.0, max(gaps, default=0.0),
     )
 
 

@@ -26,6 +26,8 @@ class Plan:
     capacity_target: int = 0
     capacity_idle_seconds: float = 30.0
     load_processes: int = 4
+    #: Clients offer permessage-deflate, as browsers do; ``--no-deflate`` turns it off.
+    deflate: bool = True
 
     @property
     def sockets(self) -> int:

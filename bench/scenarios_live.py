@@ -16,7 +16,7 @@ from bench import analysis, commands, machine, relay
 from bench.commands import in_load_process
 from bench.plan import Plan
 from bench.relay import Seeded, ServerProcess
-from bench.sockets import SocketFleet
+from bench.sockets import SOCKETS_PER_SOURCE, SocketFleet
 
 #: Relay event names that answer a timer command (entry.created rides along on stop).
 TIMER_EVENTS = {"timer.started", "timer.stopped"}
@@ -45,6 +45,27 @@ class Target:
 
 
 @dataclass
+class Capacity:
+    target: int
+    connected: int
+    failed: int
+    errors: list[str]
+    connect_seconds: float
+    rss_before: int
+    rss_after: int
+    idle_cpu_percent: float
+    idle_seconds: float
+
+    @property
+    def bytes_per_socket(self) -> float:
+        return (self.rss_after - self.rss_before) / self.connected if self.connected else float("nan")
+
+    @property
+    def total_bytes_per_socket(self) -> float:
+        return self.rss_after / self.connected if self.connected else float("nan")
+
+
+@dataclass
 class LiveResult:
     connect: dict[str, Any] = field(default_factory=dict)
     fanout: analysis.FanOut | None = None
@@ -53,19 +74,33 @@ class LiveResult:
     storm_connected: int = 0
     storm_failed: int = 0
     storm_errors: list[str] = field(default_factory=list)
+    capacity: Capacity | None = None
 
 
-def live_measurements(plan: Plan, seeded: Seeded, target: Target) -> LiveResult:
-    """Connect ``plan.sockets`` sockets, then fan-out, broadcast and storm."""
+def live_measurements(plan: Plan, seeded: Seeded, target: Target, selected: set[str]) -> LiveResult:
+    """Connect ``plan.sockets`` sockets; fan-out, broadcast and storm (``"live"`` in
+    ``selected``); then top up to ``plan.capacity_target`` idle sockets (``"capacity"``).
+
+    One server process serves all of it: connecting 10,000 sockets to the relay is the
+    slow part of the run, and the capacity figure counts those sockets too.
+    """
     result = LiveResult()
     plans = target.socket_plans(seeded, plan.sockets_per_user)
-    with target.server, SocketFleet(target.socket_url, plans, plan.load_processes) as fleet:
-        result.connect = fleet.connect()
-        print(f"    connected {result.connect['connected']:,} sockets in {result.connect['seconds']:.1f} s"
-              f" ({result.connect['failed']} failed {result.connect['errors'][:1]})", flush=True)
-        result.fanout = _fanout(plan, seeded, target, fleet)
-        result.broadcast = _broadcast(plan, seeded, target, fleet, result.connect["connected"])
-        _storm(plan, seeded, target, fleet, result)
+    with target.server:
+        time.sleep(1.0)
+        rss_before = machine.process_rss_bytes(target.server.pid)
+        with SocketFleet(target.socket_url, plans, plan.load_processes, deflate=plan.deflate) as fleet:
+            result.connect = fleet.connect()
+            print(f"    connected {result.connect['connected']:,} sockets in {result.connect['seconds']:.1f} s"
+                  f" ({result.connect['failed']} failed {result.connect['errors'][:1]})", flush=True)
+            if "live" in selected:
+                result.fanout = _fanout(plan, seeded, target, fleet)
+                result.broadcast = _broadcast(plan, seeded, target, fleet, result.connect["connected"])
+                _storm(plan, seeded, target, fleet, result)
+                print(f"    storm: {len(result.storm_seconds):,} caught up", flush=True)
+            if "capacity" in selected:
+                held = sum(fleet.ask("count"))
+                result.capacity = _top_up(plan, seeded, target, held, rss_before)
     return result
 
 
@@ -116,35 +151,15 @@ def _storm(plan: Plan, seeded: Seeded, target: Target, fleet: SocketFleet, resul
     result.storm_errors = [e for a in answers for e in a["errors"]][:3]
 
 
-@dataclass
-class Capacity:
-    target: int
-    connected: int
-    failed: int
-    errors: list[str]
-    connect_seconds: float
-    rss_before: int
-    rss_after: int
-    idle_cpu_percent: float
-    idle_seconds: float
-
-    @property
-    def bytes_per_socket(self) -> float:
-        return (self.rss_after - self.rss_before) / self.connected if self.connected else float("nan")
-
-    @property
-    def total_bytes_per_socket(self) -> float:
-        return self.rss_after / self.connected if self.connected else float("nan")
-
-
-def capacity(plan: Plan, seeded: Seeded, target: Target) -> Capacity:
-    """Hold ``plan.capacity_target`` idle sockets; RSS per socket and idle CPU."""
-    plans = target.socket_plans(seeded, 0, plan.capacity_target)
-    processes = max(plan.load_processes, -(-plan.capacity_target // 6000))
-    with target.server, SocketFleet(target.socket_url, plans, processes) as fleet:
-        time.sleep(1.0)
-        rss_before = machine.process_rss_bytes(target.server.pid)
-        connect = fleet.connect()
+def _top_up(plan: Plan, seeded: Seeded, target: Target, held: int, rss_before: int) -> Capacity:
+    """Add idle sockets up to ``plan.capacity_target``; RSS per socket and idle CPU."""
+    extra = max(0, plan.capacity_target - held)
+    plans = target.socket_plans(seeded, 0, extra)
+    processes = max(plan.load_processes, -(-extra // 6000))
+    # Source addresses after the first fleet's, so no address serves more than its share.
+    first_source = 2 + -(-held // SOCKETS_PER_SOURCE) + 1
+    with SocketFleet(target.socket_url, plans, processes, first_source, plan.deflate) as fleet:
+        connect = fleet.connect() if extra else {"connected": 0, "failed": 0, "errors": [], "seconds": 0.0}
         time.sleep(2.0)  # handshakes settle, the welcome frames are flushed
         cpu_before, began = machine.process_cpu_seconds(target.server.pid), time.monotonic()
         time.sleep(plan.capacity_idle_seconds)
@@ -152,6 +167,7 @@ def capacity(plan: Plan, seeded: Seeded, target: Target) -> Capacity:
         cpu = machine.process_cpu_seconds(target.server.pid) - cpu_before
         rss_after = machine.process_rss_bytes(target.server.pid)
         still_open = sum(fleet.ask("count"))
-    print(f"    held {still_open:,} of {connect['connected']:,} after the idle window", flush=True)
-    return Capacity(plan.capacity_target, connect["connected"], connect["failed"], connect["errors"], connect["seconds"],
+    total = held + connect["connected"]
+    print(f"    capacity: {total:,} sockets, {still_open:,} of the top-up still open after the idle window", flush=True)
+    return Capacity(plan.capacity_target, total, connect["failed"], connect["errors"], connect["seconds"],
                     rss_before, rss_after, 100.0 * cpu / idle, idle)

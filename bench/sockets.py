@@ -47,6 +47,8 @@ class Loader:
 
     url: str
     clients: list[Client]
+    #: Offer permessage-deflate as browsers do (False: plain frames, for comparison).
+    deflate: bool = True
     recording: bool = False
     records: list[tuple[int, int, str, float]] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
@@ -66,7 +68,7 @@ class Loader:
             try:
                 client.ws = await websockets.connect(
                     self.url, local_addr=(client.source, 0), ping_interval=None, open_timeout=120, close_timeout=2,
-                    max_queue=None,
+                    max_queue=None, compression="deflate" if self.deflate else None,
                 )
                 await client.ws.send(json.dumps({"type": "hello", "token": client.token, "since": client.since}))
                 welcome = json.loads(await asyncio.wait_for(client.ws.recv(), 120))
@@ -158,18 +160,19 @@ async def _serve(conn: Connection, loader: Loader) -> None:
             return
 
 
-def _process_main(conn: Connection, url: str, plans: list[tuple[int, str, str]]) -> None:
+def _process_main(conn: Connection, url: str, plans: list[tuple[int, str, str]], deflate: bool) -> None:
     machine.pin(machine.LOAD_CORES)
     machine.raise_file_limit()
-    loader = Loader(url, [Client(user, token, source) for user, token, source in plans])
+    loader = Loader(url, [Client(user, token, source) for user, token, source in plans], deflate)
     asyncio.run(_serve(conn, loader))
 
 
 class SocketFleet:
     """Several load processes sharing ``plans`` (one (user, token) per socket)."""
 
-    def __init__(self, url: str, plans: list[tuple[int, str]], processes: int, first_source: int = 2) -> None:
+    def __init__(self, url: str, plans: list[tuple[int, str]], processes: int, first_source: int = 2, deflate: bool = True) -> None:
         self.url = url
+        self.deflate = deflate
         self.shares: list[list[tuple[int, str, str]]] = [[] for _ in range(processes)]
         for index, (user, token) in enumerate(plans):
             source = f"127.0.0.{first_source + index // SOCKETS_PER_SOURCE}"
@@ -181,7 +184,7 @@ class SocketFleet:
         context = multiprocessing.get_context("spawn")
         for share in self.shares:
             parent, child = context.Pipe()
-            process = context.Process(target=_process_main, args=(child, self.url, share), daemon=True)
+            process = context.Process(target=_process_main, args=(child, self.url, share, self.deflate), daemon=True)
             process.start()
             self.pipes.append(parent)
             self.processes.append(process)
