@@ -37,7 +37,11 @@ lint-extension: build
 test-python: $(VENV)/.installed
 	$(PY) -m pytest -q -p no:cacheprovider
 
-bench: $(VENV)/.installed node_modules/.installed build
+$(VENV)/.bench-installed: $(VENV)/.installed pyproject.toml
+	$(PY) -m pip install -q -e '.[test,bench]'
+	touch $@
+
+bench: $(VENV)/.installed $(VENV)/.bench-installed node_modules/.installed build
 	$(PY) -m bench
 
 clean:
