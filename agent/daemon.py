@@ -27,7 +27,7 @@ from agent.forwarder import Forwarder
 from agent.framing import FrameProblem
 from agent.ipc import listen, read_message, take_instance_lock, write_message
 from agent.link import RelayLink
-from agent.outbox import Command, Outbox
+from agent.outbox import Command, DuplicateCommand, Outbox
 from agent.relay_client import Answer
 from agent.replay import Verdict
 from agent.routes import LOCAL_OPS, Route, route_for
@@ -285,11 +285,10 @@ class Daemon:
                           body=route.body, accepted_at=time.time())
         try:
             command = self.outbox.append(command)
-        except Exception as exc:  # sqlalchemy's IntegrityError: the same click twice
-            if "UNIQUE" not in str(exc).upper():
-                raise
-            raise InvalidInput("this idempotency key is already waiting in the outbox",
-                               code="idempotency_key_reused") from exc
+        except DuplicateCommand:
+            # The browser sent the same click again (its port was re-opened): the first
+            # copy is still waiting and will be sent once; answer this one like it.
+            return self.unconfirmed.get(key, command)
         self.unconfirmed[command.key] = command
         if self.link.online.is_set():
             self.waiters[command.key] = asyncio.get_running_loop().create_future()

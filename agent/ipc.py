@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import fcntl
 import os
 import socket
 from collections.abc import Awaitable, Callable
@@ -38,8 +37,15 @@ def take_instance_lock(home: Path) -> IO[bytes] | None:
     private_dir(home)
     handle = open(home / "agent.lock", "a+b")  # noqa: SIM115 - held for the process lifetime
     try:
-        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
+        if os.name == "nt":  # pragma: no cover - untested here
+            import msvcrt
+
+            msvcrt.locking(handle.fileno(), msvcrt.LK_NBLCK, 1)
+        else:
+            import fcntl
+
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
         handle.close()
         return None
     return handle

@@ -17,9 +17,17 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Field, Session, SQLModel, create_engine, func, select
 
+from agent.errors import AgentError
 from agent.sealing import Sealer
+
+
+class DuplicateCommand(AgentError):
+    """A command with this idempotency key is already waiting (the browser repeated it)."""
+
+    code = "duplicate_command"
 
 
 class OutboxRow(SQLModel, table=True):
@@ -76,7 +84,10 @@ class Outbox:
         self._engine.dispose()
 
     def append(self, command: Command) -> Command:
-        """Write ``command``; when this returns it survives a crash. Returns it with ``seq``."""
+        """Write ``command``; when this returns it survives a crash. Returns it with ``seq``.
+
+        Raise ``DuplicateCommand`` if its key is already waiting.
+        """
         sealed = None
         if command.body is not None:
             sealed = self._sealer.seal(json.dumps(command.body).encode("utf-8"), command.key)
@@ -86,7 +97,10 @@ class Outbox:
         )
         with Session(self._engine) as session:
             session.add(row)
-            session.commit()
+            try:
+                session.commit()
+            except IntegrityError as exc:
+                raise DuplicateCommand(f"command {command.key} is already in the outbox") from exc
             session.refresh(row)
             return self._command(row)
 

@@ -19,7 +19,7 @@ from agent.credentials import Credentials, StoredLogin, refusal
 from agent.errors import AgentError, KeyringUnavailable, NotLoggedIn
 from agent.installer import install, manifest_dir_for, uninstall
 from agent.ipc import connect, listen, read_message, take_instance_lock, write_message
-from agent.outbox import Command, Outbox
+from agent.outbox import Command, DuplicateCommand, Outbox
 from agent.sealing import Sealer
 from bridge.extension_build import CHROMIUM_EXTENSION_ID
 
@@ -36,6 +36,8 @@ def test_outbox_survives_reopen_in_order_and_seals_notes(tmp_path: Path) -> None
     for index in range(5):
         outbox.append(make_command(f"key-{index}"))
     outbox.append(Command("other", "someone-else", "timer.stop", "POST", "/timer/stop", None, 1.0))
+    with pytest.raises(DuplicateCommand):
+        outbox.append(make_command("key-1"))
     outbox.remove("key-2")
     outbox.record_attempt("key-0", "relay down")
     outbox.close()
