@@ -63,14 +63,17 @@ async def live(request: web.Request) -> web.StreamResponse:
     if opened is None:
         return ws
     session, hello = opened
-    watches = await _subscriptions(ws, session.actor, hello)
+    try:
+        watches = await _subscriptions(ws, session.actor, hello)
+    except (ConnectionError, RuntimeError):
+        return ws  # gone before the welcome
     await _serve(request, ws, session, hello.since, watches)
     return ws
 
 
 async def _refuse(ws: web.WebSocketResponse, code: int, error: TaskclockError) -> None:
     with contextlib.suppress(ConnectionError, RuntimeError):
-        await ws.send_str(core.error_frame(error.code, error.message))
+        await ws.send_str(core.frame({"type": "error", "error": error.to_dict()}))
     with contextlib.suppress(ConnectionError, RuntimeError, asyncio.TimeoutError):
         await asyncio.wait_for(ws.close(code=code, message=error.code.encode()), CLOSE_TIMEOUT_SECONDS)
 

@@ -85,15 +85,26 @@ class Postgres:
         if done.returncode != 0:
             raise RuntimeError(f"{' '.join(args[:2])} failed ({done.returncode}): {done.stderr or done.stdout}")
 
-    def start(self) -> Postgres:
+    def start(self, attempts: int = 3) -> Postgres:
+        """initdb, then start; another free port if the chosen one was taken meanwhile."""
         self._run(str(self.bin / "initdb"), "-D", str(self.data), "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync", "--no-instructions")
+        for attempt in range(attempts):
+            try:
+                self._start_server()
+                return self
+            except RuntimeError:
+                if attempt == attempts - 1:
+                    raise
+                self.port = free_port()
+        return self
+
+    def _start_server(self) -> None:
         options = (
             f"-p {self.port} -c listen_addresses=127.0.0.1 -k {self.root} -c fsync=off -c synchronous_commit=off "
             "-c full_page_writes=off -c max_connections=200 -c shared_buffers=32MB"
         )
         self._run(str(self.bin / "pg_ctl"), "-D", str(self.data), "-l", str(self.root / "server.log"), "-o", options, "-w", "-t", "60", "start")
         wait_for_port(self.port, None, START_TIMEOUT_SECONDS, "postgres")
-        return self
 
     def new_database(self) -> str:
         """A fresh empty database; returns its URL."""
@@ -137,7 +148,18 @@ class Redis:
         return f"redis://127.0.0.1:{self.port}/0"
 
     def start(self) -> Redis:
-        """Start (or restart, on the same port) the server."""
+        """Start (or restart, on the same port) the server; a first start retries once
+        on another port if the chosen one was taken meanwhile."""
+        first = self.process is None
+        try:
+            return self._start_server()
+        except RuntimeError:
+            if not first:
+                raise
+            self.port = free_port()
+            return self._start_server()
+
+    def _start_server(self) -> Redis:
         self.root.mkdir(parents=True, exist_ok=True)
         log = open(self.root / "redis.log", "ab")
         self.process = subprocess.Popen(

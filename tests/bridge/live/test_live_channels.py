@@ -129,6 +129,14 @@ async def test_a_token_of_another_tenant_closes_with_4401(relay):
     assert await sock.closed_with() == 4401
 
 
+async def test_a_malformed_since_closes_with_4400(relay):
+    sam = await relay.user("acme", "sam", role="staff")
+    sock = await Live.open(relay.client, LIVE.format("acme"), None)
+    await sock.send({"type": "hello", "token": sam.token, "since": -1})
+    assert (await sock.next())["error"]["field"] == "since"
+    assert await sock.closed_with() == 4400
+
+
 async def test_no_hello_but_garbage_closes_with_4401(relay):
     sock = await Live.open(relay.client, LIVE.format("acme"), None)
     await sock.ws.send_str("hello?")
