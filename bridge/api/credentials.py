@@ -11,6 +11,7 @@ plain text nor be shown twice. A wrong one-time code on enable/disable is answer
 from __future__ import annotations
 
 import hmac
+from datetime import datetime
 from typing import Any
 
 from bridge import appkeys
@@ -21,6 +22,7 @@ from bridge.auth import opaque, ratelimit, totp
 from bridge.core.errors import Conflict, NotAuthenticated, TaskclockError
 from bridge.core.roles import Action, require
 from bridge.store import accounts, credentials
+from bridge.store.database import Tx
 from bridge.store.models import Tenant, User
 
 T = "/api/v1/{tenant}"
@@ -43,7 +45,7 @@ async def issue_api_token(call: Call) -> tuple[int, dict[str, Any]]:
     return 201, {"api_token": token, "created_at": call.now.isoformat()}
 
 
-async def new_api_token(tx: Any, user: User, now: Any) -> str:
+async def new_api_token(tx: Tx, user: User, now: datetime) -> str:
     """Store a fresh token's hash and return the token; refused while 2FA is on."""
     if user.totp_enabled:
         raise Conflict("API tokens stop working while two-factor authentication is on", code="api_token_disabled")
