@@ -73,6 +73,17 @@ BLOCKED = {
 }
 
 
+# Each site's list or board view, with the cards it shows (external ids, in page order).
+BOARDS = {
+    "asana": (f"https://app.asana.com{ASANA_PROJECT}/board",
+              ["1202000000000201", "1202000000000202", "1202000000000203"]),
+    "jira": ("https://acme.atlassian.net/jira/software/projects/ACME/boards/1",
+             ["ACME-101", "ACME-102", "ACME-103"]),
+    "trello": ("https://trello.com/b/AbCd1234/product-roadmap",
+               ["Xy12Ab34", "Qw34Er56", "Mk66Up99"]),
+}
+
+
 def timer_in(scope: str, source: str, external_id: str) -> str:
     """JS: the ``<taskclock-timer>`` for a task inside the element *scope* selects."""
     css = f'taskclock-timer[data-source="{source}"][data-external-id="{external_id}"]'
@@ -114,7 +125,9 @@ def seconds(tab: Tab, element: str, name: str = "data-today-seconds") -> int:
     return int(tab.evaluate(attr(element, name)) or 0)
 
 
-def open_task(tab: Tab, page: TaskPage, timeout: float = 10) -> None:
-    """Load a task page and wait for its detail timer to show a settled state."""
+def open_task(tab: Tab, page: TaskPage, timeout: float = 10, signed_in: bool = True) -> None:
+    """Load a task page and wait for its detail timer; for a signed-in browser, until the
+    timer knows it (any state but ``signed-out``)."""
     tab.goto(page.url)
-    tab.wait_for(f"{attr(page.timer, 'data-state')}", timeout)
+    state = attr(page.timer, "data-state")
+    tab.wait_for(f"{state} && (!{json.dumps(signed_in)} || {state} !== 'signed-out')", timeout)

@@ -8,20 +8,20 @@ survive), so each site's panel is driven by a real browser in one run.
 from __future__ import annotations
 
 import datetime
+import time
 
 import pytest
 
 from .conftest import BROWSERS, Browser
 from .options_page import diagnostics, open_options, open_timesheet, sign_in_direct
 from .relay import Account, Relay
+from .scenarios import add_edit_delete_entry, eventually, open_panel, relay_timer
 from .surface import (
-    DETAIL, MARKUP, MARKUP_TITLE, MISSING_ANCHOR, NEXT, PANEL, attr, inner, open_task, panel,
-    seconds, timers_count, wait_attr,
+    BOARDS, DETAIL, MARKUP, MARKUP_TITLE, MISSING_ANCHOR, NEXT, PANEL, attr, inner, open_task,
+    panel, seconds, timer_in, timers_count, wait_attr,
 )
-from .tab import Tab
 
 PANEL_SITE = {"chromium": ["jira", "asana"], "firefox": ["trello"]}
-ADD_ENTRY = panel('form[data-role="add-entry"]')
 PANEL_TITLE = panel('[data-role="title"]')
 
 
@@ -33,48 +33,13 @@ def signed_in(browsers: dict[str, Browser], relay: Relay, owner: Account) -> dic
     return browsers
 
 
-def entries_with(relay: Relay, owner: Account, notes: str) -> list[dict]:
-    """Today's entries (any task) whose notes are *notes*."""
-    today = datetime.date.today().isoformat()
-    items = relay.api(owner, "GET", f"/entries?from={today}&to={today}")["items"]
-    return [item for item in items if item.get("notes") == notes]
-
-
-def open_panel(tab: Tab, timer: str) -> None:
-    """Click the timer's details button and wait for the panel's add-entry form."""
-    tab.click(inner(timer, '[data-action="details"]'))
-    tab.wait_for(f"{ADD_ENTRY} !== null", timeout=5)
-
-
 @pytest.mark.parametrize(("kind", "site"), [(k, s) for k in BROWSERS for s in PANEL_SITE[k]])
 def test_panel_adds_edits_and_deletes_entries(
     kind: str, site: str, signed_in: dict[str, Browser], relay: Relay, owner: Account
 ) -> None:
-    page = DETAIL[site]
-    notes = f"Reviewed logs on {site} in {kind}"
     tab = signed_in[kind].new_tab()
-    open_task(tab, page)
-    open_panel(tab, page.timer)
-    form = 'form[data-role="add-entry"]'
-    tab.fill(panel(f'{form} [name="duration"]'), "1:30")
-    tab.fill(panel(f'{form} [name="notes"]'), notes)
-    tab.click(panel(f'{form} button[type="submit"]'))
-    row = tab.wait_for(f"{panel('[data-entry-id]')}?.getAttribute('data-entry-id')", timeout=5)
-    [entry] = entries_with(relay, owner, notes)
-    assert entry["duration_seconds"] == 5400 and str(entry["id"]) == row
-    # Edit: the same inputs, then save.
-    entry_row = f'[data-entry-id="{row}"]'
-    tab.click(panel(f'{entry_row} [data-action="edit"]'))
-    tab.fill(panel(f'{entry_row} [name="duration"]'), "45m")
-    tab.click(panel(f'{entry_row} [data-action="save"]'))
-    tab.wait_for(f"{attr(panel(entry_row), 'data-seconds')} === '2700'", timeout=5)
-    assert entries_with(relay, owner, notes)[0]["duration_seconds"] == 2700
-    # Delete, with confirmation.
-    tab.click(panel(f'{entry_row} [data-action="delete"]'))
-    tab.click(panel(f'{entry_row} [data-action="confirm"]'))
-    tab.wait_for(f"{panel(entry_row)} === null", timeout=5)
-    assert entries_with(relay, owner, notes) == []
-    tab.click(panel('[data-action="close"]'))
+    open_task(tab, DETAIL[site])
+    add_edit_delete_entry(tab, DETAIL[site], relay, owner, f"Reviewed logs on {site} in {kind}")
     tab.close()
 
 
@@ -156,4 +121,28 @@ def test_timesheet_shows_the_month_from_the_relay(
     day_row = f"document.querySelector('[data-date=\"{today.isoformat()}\"]')"
     day = next(d for d in month["days"] if d["date"] == today.isoformat())
     assert seconds(tab, day_row, "data-seconds") == day["seconds"] >= 600
+    tab.close()
+
+
+@pytest.mark.parametrize("site", sorted(BOARDS))
+@pytest.mark.parametrize("kind", BROWSERS)
+def test_board_cards_get_compact_timers_that_keep_clicks(
+    kind: str, site: str, signed_in: dict[str, Browser], relay: Relay, owner: Account
+) -> None:
+    url, ids = BOARDS[site]
+    tab = signed_in[kind].new_tab(url)
+    tab.wait_for(f"document.querySelectorAll('taskclock-timer').length >= {len(ids)}")
+    shown = tab.evaluate(
+        "[...document.querySelectorAll('taskclock-timer')].map((t) => t.dataset.externalId)"
+    )
+    assert shown == ids and tab.evaluate(timers_count(site, ids[0])) == 1
+    card = timer_in("body", site, ids[1])
+    tab.wait_for(f"{attr(card, 'data-state')} !== 'signed-out'")
+    tab.click(inner(card, '[data-action="toggle"]'))
+    wait_attr(tab, card, "data-state", "running", timeout=1)
+    assert tab.url() == url, "the site's own click handler ran (card opened)"
+    time.sleep(1.2)  # a stop within the first second would leave nothing to show
+    tab.click(inner(card, '[data-action="toggle"]'))
+    wait_attr(tab, card, "data-state", "today", timeout=2)
+    assert eventually(lambda: relay_timer(relay, owner) is None)
     tab.close()

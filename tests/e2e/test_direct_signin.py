@@ -14,10 +14,12 @@ import pytest
 from .conftest import BROWSERS, Browser
 from .options_page import ERROR, open_options, sign_in_direct, status, submit_sign_in
 from .relay import Account, Relay
-from .surface import ATTENDANCE, BLOCKED, DETAIL, attr, inner, open_task, seconds, wait_attr
+from .scenarios import clock_in_and_out, relay_timer, start_elsewhere_then_stop
+from .surface import BLOCKED, DETAIL, attr, inner, open_task, wait_attr
+from .tab import Tab
 
 
-def storage_dump(tab) -> str:  # noqa: ANN001 (any Tab)
+def storage_dump(tab: Tab) -> str:
     """Everything the extension keeps in storage, as JSON text (from one of its pages)."""
     return tab.evaluate(
         "JSON.stringify(await (globalThis.browser ?? globalThis.chrome).storage.local.get(null))"
@@ -62,44 +64,15 @@ def test_timer_appears_with_source_and_external_id(
     tab.close()
 
 
-def relay_timer(relay: Relay, owner: Account) -> dict | None:
-    return relay.api(owner, "GET", "/timer")["timer"]
-
-
 @pytest.mark.parametrize(("first", "second"), [("chromium", "firefox"), ("firefox", "chromium")])
 def test_start_moves_live_across_browsers_and_stop_shows_today(
     first: str, second: str, browsers: dict[str, Browser], relay: Relay, owner: Account
 ) -> None:
-    a_page, b_page = (DETAIL["asana"], DETAIL["trello"]) if first == "chromium" else (
-        DETAIL["jira"], DETAIL["asana"])
-    a = browsers[first].new_tab()
-    b = browsers[second].new_tab()
-    open_task(a, a_page)
-    open_task(b, b_page)
-    # A click makes it running (red) within 1 s, and the relay has the timer.
-    a.click(inner(a_page.timer, '[data-action="toggle"]'))
-    wait_attr(a, a_page.timer, "data-state", "running", timeout=1)
-    first_timer = relay_timer(relay, owner)
-    assert first_timer is not None
-    # Starting another task in the other browser, on another site, stops the first:
-    # the first browser sees that live.
-    time.sleep(1.2)
-    b.click(inner(b_page.timer, '[data-action="toggle"]'))
-    wait_attr(b, b_page.timer, "data-state", "running", timeout=1)
-    wait_attr(a, a_page.timer, "data-state", "today", timeout=2)
-    assert seconds(a, a_page.timer) >= 1
-    second_timer = relay_timer(relay, owner)
-    assert second_timer is not None and second_timer["task_id"] != first_timer["task_id"]
-    # Stop shows today (yellow) with the seconds the relay counted.
-    time.sleep(1.2)
-    b.click(inner(b_page.timer, '[data-action="toggle"]'))
-    wait_attr(b, b_page.timer, "data-state", "today", timeout=2)
-    assert relay_timer(relay, owner) is None
-    today = relay.api(owner, "GET", "/today")
-    by_task = {str(t["task_id"]): t["seconds"] for t in today["tasks"]}
-    shown = seconds(b, b_page.timer)
-    assert abs(shown - by_task[str(second_timer["task_id"])]) <= 1, (shown, today)
-    assert abs(seconds(a, a_page.timer) - by_task[str(first_timer["task_id"])]) <= 1
+    pages = ("asana", "trello") if first == "chromium" else ("jira", "asana")
+    a, b = browsers[first].new_tab(), browsers[second].new_tab()
+    open_task(a, DETAIL[pages[0]])
+    open_task(b, DETAIL[pages[1]])
+    start_elsewhere_then_stop(a, DETAIL[pages[0]], b, DETAIL[pages[1]], relay, owner)
     a.close()
     b.close()
 
@@ -128,12 +101,5 @@ def test_attendance_badge_clocks_in_and_out(
 ) -> None:
     tab = browsers[kind].new_tab()
     open_task(tab, DETAIL["jira"])
-    before = tab.wait_for(attr(ATTENDANCE, "data-state"))
-    after = "in" if before == "out" else "out"
-    tab.click(ATTENDANCE)
-    wait_attr(tab, ATTENDANCE, "data-state", after, timeout=2)
-    assert relay.api(owner, "GET", "/today")["attendance"]["state"] == after
-    tab.click(ATTENDANCE)
-    wait_attr(tab, ATTENDANCE, "data-state", before, timeout=2)
-    assert relay.api(owner, "GET", "/today")["attendance"]["state"] == before
+    clock_in_and_out(tab, relay, owner)
     tab.close()
