@@ -12,6 +12,7 @@ import { backoffDelay } from './live_socket.js';
 const STATE_KEY = 'state';
 const DIAGNOSTICS_KEY = 'diagnostics';
 const AGENT_RETRY_MIN_MS = 5_000;
+const DAY_CHECK_MS = 30_000;
 
 export class Controller {
   /**
@@ -42,7 +43,22 @@ export class Controller {
     return this.ready;
   }
 
+  /** The user's local date now, in their relay time zone (YYYY-MM-DD). */
+  localDate() {
+    try {
+      return new Intl.DateTimeFormat('en-CA', { timeZone: this.state.timeZone ?? undefined, year: 'numeric', month: '2-digit', day: '2-digit' }).format(this.deps.now());
+    } catch {
+      return null;
+    }
+  }
+
+  // Past the user's midnight, yesterday's sums must not show as today's.
+  checkDayRollover() {
+    if (this.transport && this.state.date && this.localDate() && this.localDate() !== this.state.date) this.refreshToday();
+  }
+
   async doInit() {
+    this.dayTimer ??= setInterval(() => this.checkDayRollover(), DAY_CHECK_MS);
     try {
       const saved = (await this.deps.sessionStore.get(STATE_KEY))?.[STATE_KEY];
       if (saved) this.state = { ...this.state, ...saved, connected: false };

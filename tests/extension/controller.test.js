@@ -1,4 +1,4 @@
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Controller } from '../../extension/background/controller.js';
 import { RelayError } from '../../extension/background/relay_http.js';
@@ -51,6 +51,16 @@ async function ready(instance) {
 
 const TODAY = { date: '2026-11-26', time_zone: 'UTC', total_seconds: 60, tasks: [{ task_id: 3, seconds: 60 }], timer: null, attendance: { state: 'out', since: null, today_seconds: 0 } };
 
+const created = [];
+after(() => {
+  // Controllers keep timers (day rollover, agent retry) like a real background does.
+  for (const instance of created) {
+    clearInterval(instance.dayTimer);
+    clearTimeout(instance.agentRetryTimer);
+    clearTimeout(instance.todayTimer);
+  }
+});
+
 function controller({ agent, direct, session, sessionStore = memoryStore(), localStore = memoryStore() }) {
   const opened = [];
   const made = { agent: [], direct: [] };
@@ -63,6 +73,7 @@ function controller({ agent, direct, session, sessionStore = memoryStore(), loca
     extensionUrl: (path) => `chrome-extension://id/${path}`,
     version: '0.1.0', browser: 'chrome',
   });
+  created.push(instance);
   return { instance, made, opened, sessionStore, localStore };
 }
 
@@ -191,5 +202,26 @@ test('diagnostics accumulate per site and pattern; page.open opens extension pag
   assert.equal(localStore.data.diagnostics.dropped['foreign-sender'], 1);
   await instance.request('page.open', { page: 'timesheet', month: '2026-10' });
   assert.deepEqual(opened, ['chrome-extension://id/timesheet.html?month=2026-10']);
+  clearTimeout(instance.agentRetryTimer);
+});
+
+test('past midnight in the user zone, today is read again', async () => {
+  let now = Date.parse('2026-11-26T22:59:00Z');
+  const todays = [];
+  const { instance } = controller({
+    agent: () => fakeTransport('agent', {}, { helloResult: new RelayError(0, 'agent_unavailable', 'x') }),
+    direct: () => fakeTransport('direct', { today: () => { todays.push(now); return { ...TODAY, time_zone: 'Europe/Berlin' }; } }),
+    session: fakeSession({ signedIn: true }),
+  });
+  instance.deps.now = () => now;
+  await ready(instance);
+  const reads = todays.length;
+  instance.checkDayRollover();
+  assert.equal(todays.length, reads, '23:59 in Berlin is still 2026-11-26');
+  now = Date.parse('2026-11-26T23:01:00Z');
+  instance.checkDayRollover();
+  await tick(5);
+  assert.equal(todays.length, reads + 1, '00:01 in Berlin is a new day');
+  clearInterval(instance.dayTimer);
   clearTimeout(instance.agentRetryTimer);
 });
