@@ -83,7 +83,7 @@ def _login(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from agent.daemon import run_forever
+    from agent.run import run_forever
 
     return run_forever(_config())
 

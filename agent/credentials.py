@@ -114,7 +114,8 @@ class Credentials:
         """The stored login; raise ``NotLoggedIn`` when there is none."""
         raw = self._get(_LOGIN_ENTRY)
         if not raw:
-            raise NotLoggedIn("not signed in: run `taskclock agent login --relay URL --tenant SLUG --username U --password-stdin`")
+            raise NotLoggedIn("not signed in: run `taskclock agent login --relay URL --tenant SLUG "
+                              "--username U --password-stdin`")
         try:
             data: dict[str, Any] = json.loads(raw)
             return StoredLogin(**{k: str(data[k]) for k in ("relay", "tenant", "username", "kind", "secret")})

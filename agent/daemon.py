@@ -1,8 +1,8 @@
-"""``taskclock agent run``: the daemon every browser of this person talks to.
+"""The daemon every browser of this person talks to: requests, pushes, today's state.
 
-Call ``run_forever(config)`` from the CLI. It takes the instance lock, opens the
-keyring and the outbox, starts the ``RelayLink`` and the ``Forwarder``, and serves
-native hosts on the private Unix socket. Requests follow extension/lib/agent_protocol.md:
+``agent.run.serve`` builds one ``Daemon`` and hands it each native host's connection
+(``serve_port``); the ``RelayLink`` and the ``Forwarder`` report to it through their
+listener methods. Requests follow extension/lib/agent_protocol.md:
 state-changing ops are written to the outbox before anything else happens and answered
 with the relay's result, or ``queued`` when the relay cannot be reached in time.
 """
@@ -12,8 +12,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import os
-import signal
 import time
 import uuid
 from collections import deque
@@ -25,13 +23,12 @@ from agent.credentials import Credentials, StoredLogin
 from agent.errors import AgentError, NotLoggedIn, RelayUnreachable
 from agent.forwarder import Forwarder
 from agent.framing import FrameProblem
-from agent.ipc import listen, read_message, take_instance_lock, write_message
+from agent.ipc import read_message, write_message
 from agent.link import RelayLink
 from agent.outbox import Command, DuplicateCommand, Outbox
 from agent.relay_client import Answer
 from agent.replay import Verdict
-from agent.routes import LOCAL_OPS, Route, route_for
-from agent.sealing import Sealer
+from agent.routes import Route, route_for
 from agent.state import TodayState
 from bridge.core.errors import InvalidInput, TaskclockError
 
@@ -338,7 +335,7 @@ class Daemon:
 
     def _remember_tasks(self, route: Route, body: dict[str, Any]) -> None:
         asked = (route.body or {}).get("items") or []
-        for page_task, view in zip(asked, body.get("items") or []):
+        for page_task, view in zip(asked, body.get("items") or [], strict=False):
             if isinstance(page_task, dict) and isinstance(view, dict):
                 self.task_views[(str(page_task.get("source")), str(page_task.get("external_id")))] = view
 
@@ -359,48 +356,3 @@ def _envelope(request: Any) -> tuple[str, dict[str, Any]]:
     if not isinstance(args, dict):
         raise InvalidInput("args must be an object", code="bad_request")
     return request["op"], args
-
-
-async def serve(config: AgentConfig, *, ready: asyncio.Event | None = None, handle_signals: bool = True) -> None:
-    """Run the daemon until cancelled or (with ``handle_signals``) SIGTERM/SIGINT."""
-    lock = take_instance_lock(config.home)
-    if lock is None:
-        raise AgentError(f"another agent is already running for {config.home}", code="already_running")
-    config.pid_path.write_text(f"{os.getpid()}\n")
-    credentials = Credentials.open()
-    outbox = Outbox.open(config.outbox_path, Sealer(credentials.outbox_key()))
-    daemon = Daemon(config, credentials, outbox, max_backoff=config.max_backoff)
-    login = daemon.login()
-    if login is not None:
-        daemon.unconfirmed = {command.key: command for command in outbox.pending(login.account)}
-    server = await listen(config.socket_path, daemon.serve_port)
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    if handle_signals:
-        for signum in (signal.SIGTERM, signal.SIGINT):
-            loop.add_signal_handler(signum, stop.set)
-    workers = [loop.create_task(daemon.link.run()), loop.create_task(daemon.forwarder.run())]
-    log.info("agent listening on %s", config.socket_path)
-    if ready is not None:
-        ready.set()
-    try:
-        await stop.wait()
-    finally:
-        server.close()
-        for worker in workers:
-            worker.cancel()
-        await asyncio.gather(*workers, return_exceptions=True)
-        await daemon.link.close()
-        outbox.close()
-        with contextlib.suppress(FileNotFoundError):
-            config.socket_path.unlink()
-        with contextlib.suppress(FileNotFoundError):
-            config.pid_path.unlink()
-        lock.close()
-
-
-def run_forever(config: AgentConfig) -> int:
-    """Entry of ``taskclock agent run``; returns the exit status."""
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
-    asyncio.run(serve(config))
-    return 0

@@ -35,7 +35,8 @@ class ForwardListener(Protocol):
 class Forwarder:
     """Drains the outbox whenever the link is online."""
 
-    def __init__(self, outbox: Outbox, link: RelayLink, listener: ForwardListener, *, max_backoff: float = 10.0) -> None:
+    def __init__(self, outbox: Outbox, link: RelayLink, listener: ForwardListener, *,
+                 max_backoff: float = 10.0) -> None:
         self._outbox = outbox
         self._link = link
         self._listener = listener

@@ -10,6 +10,7 @@ HKEY_CURRENT_USER pointing at the manifest on Windows.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import stat
@@ -126,7 +127,5 @@ def _write_registry(browser: str, manifest_path: Path) -> None:  # pragma: no co
 def _delete_registry(browser: str) -> None:  # pragma: no cover - Windows only
     import winreg
 
-    try:
+    with contextlib.suppress(FileNotFoundError):
         winreg.DeleteKey(winreg.HKEY_CURRENT_USER, _WINDOWS_KEYS[browser])
-    except FileNotFoundError:
-        pass

@@ -99,7 +99,8 @@ class RelayLink:
             except NotAuthenticated as exc:
                 state = "connecting" if exc.code == "token_expired" else "signed_out"
                 self._set_state(state, _explain_refusal(exc))
-            except (RelayUnreachable, OSError, InvalidHandshake, InvalidURI, ConnectionClosed, asyncio.TimeoutError) as exc:
+            except (RelayUnreachable, OSError, InvalidHandshake, InvalidURI, ConnectionClosed,
+                    asyncio.TimeoutError) as exc:
                 self._set_state("offline", str(getattr(exc, "message", exc)) or type(exc).__name__)
             except TaskclockError as exc:
                 self._set_state("offline", exc.message)
@@ -130,7 +131,8 @@ class RelayLink:
             answer = await client.authenticate(login.kind, login.secret)
             if login.kind == "refresh_token" and answer.get("refresh_token"):
                 # Refresh tokens rotate: keep the new one or the next start is signed out.
-                rotated = StoredLogin(login.relay, login.tenant, login.username, login.kind, str(answer["refresh_token"]))
+                rotated = StoredLogin(login.relay, login.tenant, login.username, login.kind,
+                                      str(answer["refresh_token"]))
                 self._credentials.save_login(rotated)
                 client.login = rotated
             return client
@@ -175,7 +177,8 @@ class RelayLink:
         except ConnectionClosed as exc:
             if exc.rcvd is not None and exc.rcvd.code == CLOSE_BAD_TOKEN:
                 client.access_token = None
-                raise NotAuthenticated("the relay closed the live connection: token refused", code="token_expired") from exc
+                raise NotAuthenticated("the relay closed the live connection: token refused",
+                                       code="token_expired") from exc
             raise RelayUnreachable("the live connection was lost") from exc
         raise RelayUnreachable("the relay closed the live connection")
 

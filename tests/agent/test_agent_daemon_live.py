@@ -17,7 +17,7 @@ import aiohttp
 import pytest
 from aiohttp.test_utils import TestServer
 
-from agent import daemon
+from agent import run
 from agent.config import AgentConfig
 from agent.credentials import Credentials, StoredLogin
 from agent.ipc import connect, read_message, write_message
@@ -84,7 +84,7 @@ async def stack(tmp_path: Path, config: AgentConfig, memory_keyring: object) -> 
     url = str(server.make_url("")).rstrip("/")
     Credentials.open().save_login(StoredLogin(url, "acme", "ann", "api_token", api_token))
     ready = asyncio.Event()
-    task = asyncio.create_task(daemon.serve(config, ready=ready, handle_signals=False))
+    task = asyncio.create_task(run.serve(config, ready=ready, handle_signals=False))
     await asyncio.wait_for(ready.wait(), 15)
     try:
         yield Stack(url, config, api_token)
@@ -142,7 +142,8 @@ async def test_two_factor_disables_auto_login_with_a_plain_message(stack: Stack)
     assert (await port.request("hello"))["ok"]
     await wait_status(port, "live", True)
     async with aiohttp.ClientSession(base_url=stack.relay_url) as http:
-        signed = await (await http.post("/api/v1/acme/auth/login", json={"username": "ann", "password": PASSWORD})).json()
+        credentials = {"username": "ann", "password": PASSWORD}
+        signed = await (await http.post("/api/v1/acme/auth/login", json=credentials)).json()
         auth = {"Authorization": f"Bearer {signed['access_token']}"}
         setup = await (await http.post("/api/v1/acme/me/2fa/setup", headers=auth)).json()
         code = totp.code_at(setup["secret"], totp.step_at(datetime.now(timezone.utc)))

@@ -8,10 +8,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from host_process import HostProcess, daemon_pid, stop_daemon
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
-from host_process import HostProcess, daemon_pid, stop_daemon
 
 
 @pytest.fixture

@@ -21,7 +21,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from host_process import HostProcess, daemon_pid, stop_daemon
 from relay_process import RelayProcess, RelayReader
 
