@@ -13,7 +13,8 @@ from typing import Any
 from bridge.core.errors import InvalidInput
 from bridge.core.trackability import REASONS as TRACKABILITY_REASONS
 
-MESSAGE_TYPES = ("hello", "welcome", "event", "snapshot", "ping", "pong", "error")
+#: ``auth`` renews a live socket's token in band (bridge/live describes the conversation).
+MESSAGE_TYPES = ("hello", "welcome", "event", "snapshot", "ping", "pong", "error", "auth")
 
 EVENT_NAMES = (
     "timer.started",
@@ -47,6 +48,8 @@ ERROR_CODES = (
     "idempotency_key_reused",
     "untrackable",
     "rate_limited",
+    "token_expiring",  # live socket: send an auth message with a fresh token soon
+    "unavailable",  # live socket: the relay cannot serve it right now; reconnect
 )
 
 #: Close code for a bad or expired token on the live socket (CONTRACT.md).

@@ -18,8 +18,8 @@ from bridge.core.protocol import event_message
 
 #: The only channel a client may ask for besides its own events (CONTRACT.md).
 ACTIVITY = "activity"
-#: Client message that swaps the socket's access token for a fresh one (our extension
-#: of the contract's protocol; see ``bridge.live`` for the conversation).
+#: Client message that swaps the socket's access token for a fresh one (our addition
+#: to the contract's protocol, in ``MESSAGE_TYPES``; see ``bridge.live``).
 AUTH = "auth"
 #: Error code sent ahead of expiry: "send an auth message with a fresh token".
 TOKEN_EXPIRING = "token_expiring"

@@ -9,6 +9,7 @@ export const MESSAGE_TYPES = Object.freeze({
   PING: 'ping',
   PONG: 'pong',
   ERROR: 'error',
+  AUTH: 'auth',
 });
 
 export const EVENT_NAMES = Object.freeze({
@@ -43,6 +44,8 @@ export const ERROR_CODES = Object.freeze({
   IDEMPOTENCY_KEY_REUSED: 'idempotency_key_reused',
   UNTRACKABLE: 'untrackable',
   RATE_LIMITED: 'rate_limited',
+  TOKEN_EXPIRING: 'token_expiring',
+  UNAVAILABLE: 'unavailable',
 });
 
 export const TRACKABILITY_REASONS = Object.freeze({

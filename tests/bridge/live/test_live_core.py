@@ -140,3 +140,10 @@ def test_the_live_core_does_no_io_and_redis_has_one_importer():
         str(path.relative_to(bridge)) for path in bridge.rglob("*.py") if any(n.split(".")[0] == "redis" for n in _imports(path))
     )
     assert importers == ["live/redis_fanout.py"]
+
+
+def test_the_live_additions_are_in_the_shared_protocol():
+    from bridge.core import protocol
+
+    assert core.AUTH in protocol.MESSAGE_TYPES
+    assert {core.TOKEN_EXPIRING, "unavailable", "token_expired", "forbidden"} <= set(protocol.ERROR_CODES)
