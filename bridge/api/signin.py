@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NoReturn
 
 from aiohttp import web
 
@@ -162,7 +162,7 @@ async def check_password(password: str, encoded: str | None) -> bool:
     return await loop.run_in_executor(None, passwords.verify_password, password, encoded)
 
 
-async def refuse(call: Call, error: TaskclockError, user: User | None = None) -> None:
+async def refuse(call: Call, error: TaskclockError, user: User | None = None) -> NoReturn:
     """Count a failed sign-in (per address, and per account when known), then raise."""
     token_service(call).addresses.record_failure(client_address(call.request), call.now)
     if user is not None:
@@ -197,13 +197,11 @@ async def login(call: Call) -> dict[str, Any]:
     if user.totp_enabled and step is None:
         await refuse(call, NotAuthenticated(INVALID_OTP, code="invalid_otp"), user)
     async with call.app[appkeys.DATABASE].write() as tx:
-        replayed = step is not None and not await credentials.claim_totp_step(tx, tenant.id, user.id, step)  # type: ignore[arg-type]
-        if not replayed:
+        if step is None or await credentials.claim_totp_step(tx, tenant.id, user.id, step):  # type: ignore[arg-type]
             await credentials.clear_account_failures(tx, tenant.id, user.id)  # type: ignore[arg-type]
-            answer = await token_service(call).start_session(tx, user, "password", call.now)
-    if replayed:
-        await refuse(call, NotAuthenticated(INVALID_OTP, code="invalid_otp"), user)
-    return answer
+            return await token_service(call).start_session(tx, user, "password", call.now)
+    # The code was valid a moment ago but a racing sign-in spent it: no code counts twice.
+    await refuse(call, NotAuthenticated(INVALID_OTP, code="invalid_otp"), user)
 
 
 async def me(call: Call) -> dict[str, Any]:
