@@ -8,9 +8,9 @@ import { toRelayPageTask } from '../lib/message_validation.js';
 import { newIdempotencyKey } from './operations.js';
 import { RelayError } from './relay_http.js';
 import { backoffDelay } from './live_socket.js';
+import { DiagnosticsStore } from './diagnostics_store.js';
 
 const STATE_KEY = 'state';
-const DIAGNOSTICS_KEY = 'diagnostics';
 const AGENT_RETRY_MIN_MS = 5_000;
 const DAY_CHECK_MS = 30_000;
 
@@ -23,6 +23,7 @@ export class Controller {
   constructor(deps) {
     this.deps = { now: () => Date.now(), onStateChanged: () => {}, ...deps };
     this.state = initialState();
+    this.diagnostics = new DiagnosticsStore(this.deps.localStore);
     this.transport = null;
     this.ports = new Set();
     this.agentAttempt = 0;
@@ -297,7 +298,7 @@ export class Controller {
   async status() {
     await this.init();
     await this.connecting;
-    const diagnostics = (await this.deps.localStore.get(DIAGNOSTICS_KEY))?.[DIAGNOSTICS_KEY] ?? {};
+    const diagnostics = await this.diagnostics.read();
     const mode = this.state.signedIn ? this.state.mode : 'none';
     return {
       status: mode === 'agent' ? 'agent' : mode === 'direct' ? 'signed-in' : 'signed-out',
@@ -322,20 +323,13 @@ export class Controller {
     return this.status();
   }
 
-  async recordDiagnostics({ site, pattern, misses, mounted }) {
-    const stored = (await this.deps.localStore.get(DIAGNOSTICS_KEY))?.[DIAGNOSTICS_KEY] ?? {};
-    const row = stored.sites?.[site] ?? { misses: 0, mounted: 0, patterns: {} };
-    const patterns = { ...row.patterns };
-    if (misses) patterns[pattern] = (patterns[pattern] ?? 0) + misses;
-    const sites = { ...stored.sites, [site]: { misses: row.misses + misses, mounted: row.mounted + mounted, patterns } };
-    await this.deps.localStore.set({ [DIAGNOSTICS_KEY]: { ...stored, sites } });
+  async recordDiagnostics(report) {
+    await this.diagnostics.recordReport(report);
     return {};
   }
 
-  async recordDropped(reason) {
-    const stored = (await this.deps.localStore.get(DIAGNOSTICS_KEY))?.[DIAGNOSTICS_KEY] ?? {};
-    const dropped = { ...stored.dropped, [reason]: (stored.dropped?.[reason] ?? 0) + 1 };
-    await this.deps.localStore.set({ [DIAGNOSTICS_KEY]: { ...stored, dropped } });
+  recordDropped(reason) {
+    return this.diagnostics.recordDropped(reason);
   }
 
   // ---- fan-out ----
