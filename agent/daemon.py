@@ -244,7 +244,7 @@ class Daemon:
                 command = self._enqueue(route, request.get("idempotency_key"))
                 return asyncio.get_running_loop().create_task(self._answer_queued(port, request_id, command))
         except TaskclockError as exc:
-            port.send(error(request_id, exc.code, exc.message))
+            port.send({"id": request_id, "ok": False, "error": exc.to_dict()})
             return None
         return asyncio.get_running_loop().create_task(self._answer_read(port, request_id, route))
 

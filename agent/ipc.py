@@ -17,7 +17,13 @@ from pathlib import Path
 from typing import IO, Any
 
 from agent.errors import AgentError, AgentNotRunning
-from agent.framing import DAEMON_FRAME_LIMIT, HEADER, FrameProblem, decode_payload, encode_frame
+from agent.framing import (
+    DAEMON_FRAME_LIMIT,
+    HEADER,
+    FrameProblem,
+    decode_payload,
+    encode_frame,
+)
 
 ClientHandler = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]
 

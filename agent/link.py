@@ -24,11 +24,10 @@ from agent.credentials import Credentials, StoredLogin
 from agent.errors import AgentError, NotLoggedIn, RelayUnreachable
 from agent.relay_client import RelayClient, raise_for_error
 from bridge.core.errors import NotAuthenticated, TaskclockError
+from bridge.core.protocol import CLOSE_UNAUTHENTICATED
 
 log = logging.getLogger("taskclock.agent.link")
 
-#: Close code the relay uses for a bad or expired token (CONTRACT.md).
-CLOSE_BAD_TOKEN = 4401
 
 
 class LiveUnavailable(AgentError):
@@ -175,7 +174,7 @@ class RelayLink:
                 elif kind == "error":
                     await self._relay_error(socket, message.get("error"))
         except ConnectionClosed as exc:
-            if exc.rcvd is not None and exc.rcvd.code == CLOSE_BAD_TOKEN:
+            if exc.rcvd is not None and exc.rcvd.code == CLOSE_UNAUTHENTICATED:
                 client.access_token = None
                 raise NotAuthenticated("the relay closed the live connection: token refused",
                                        code="token_expired") from exc

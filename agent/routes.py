@@ -9,8 +9,10 @@ follow extension/lib/agent_protocol.md; args are the REST bodies/queries of CONT
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
+from bridge.core import validation
 from bridge.core.errors import InvalidInput
 
 
@@ -82,7 +84,39 @@ def route_for(op: str, args: Any) -> Route:
         query = {k: _query_value(v) for k, v in rest.items() if v is not None}
         return Route(op, method, path, query=query, queued=queued)
     body = rest if method != "DELETE" else None
+    if queued and body is not None:
+        precheck(op, body)
     return Route(op, method, path, body=body, queued=queued)
+
+
+def precheck(op: str, body: dict[str, Any]) -> None:
+    """Refuse now what the relay would refuse later for sure (bridge.core's rules).
+
+    A queued command is answered before the relay sees it; a refusal that only arrives
+    on replay would silently undo what the browser already showed. Rules that need the
+    relay's data (day totals, the user's local date, trackability) stay with the relay.
+    """
+    if "notes" in body and body["notes"] is not None:
+        if not isinstance(body["notes"], str):
+            raise InvalidInput("notes must be text", field="notes")
+        validation.check_notes(body["notes"])
+    if "task_id" in body and not _is_int(body["task_id"]):
+        raise InvalidInput("task_id must be an integer (from resolve)", field="task_id")
+    if op in ("timer.start", "entries.create") and "task_id" not in body:
+        raise InvalidInput(f"{op} needs a task_id", field="task_id")
+    if "duration_seconds" in body:
+        if not _is_int(body["duration_seconds"]):
+            raise InvalidInput("duration_seconds must be an integer", field="duration_seconds")
+        validation.check_duration(body["duration_seconds"])
+    if "date" in body:
+        try:
+            date.fromisoformat(str(body["date"]))
+        except ValueError as exc:
+            raise InvalidInput("date must be YYYY-MM-DD", field="date") from exc
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def _query_value(value: Any) -> str:

@@ -96,6 +96,20 @@ def test_routes() -> None:
         route_for("today", [])
 
 
+@pytest.mark.parametrize(("op", "args", "field"), [
+    ("timer.start", {}, "task_id"),
+    ("timer.start", {"task_id": "7"}, "task_id"),
+    ("timer.stop", {"notes": "x" * 2001}, "notes"),
+    ("entries.create", {"task_id": 1, "date": "2027-02-30", "duration_seconds": 60}, "date"),
+    ("entries.create", {"task_id": 1, "date": "2027-02-01", "duration_seconds": 0}, "duration_seconds"),
+    ("entries.update", {"entry_id": 1, "duration_seconds": 25 * 3600}, "duration_seconds"),
+])
+def test_queued_commands_the_relay_would_refuse_are_refused_at_once(op: str, args: dict, field: str) -> None:
+    with pytest.raises(InvalidInput) as info:
+        route_for(op, args)
+    assert info.value.field == field
+
+
 def at(seconds: int) -> datetime:
     return datetime.fromtimestamp(1_800_000_000 + seconds, tz=timezone.utc)
 
