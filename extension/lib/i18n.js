@@ -11,5 +11,7 @@ export function t(key, substitutions) {
   const entry = english[key];
   if (!entry) return key;
   const subs = [substitutions ?? []].flat().map(String);
-  return entry.message.replace(/\$(\d)/g, (_, n) => subs[Number(n) - 1] ?? '');
+  // Named placeholders ($DETAIL$) point at $1..$9, as in the browser's own lookup.
+  const named = entry.message.replace(/\$([A-Za-z_]+)\$/g, (_, name) => entry.placeholders?.[name.toLowerCase()]?.content ?? '');
+  return named.replace(/\$(\d)/g, (_, n) => subs[Number(n) - 1] ?? '');
 }

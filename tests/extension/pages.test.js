@@ -68,3 +68,10 @@ test('English and German have the same message keys', () => {
     assert.ok(en[key]?.message, key);
   }
 });
+
+test('text outside the browser falls back to English, placeholders filled', async () => {
+  const { t } = await import('../../extension/lib/i18n.js');
+  assert.equal(t('timerStart'), 'Start');
+  assert.equal(t('errorGeneric', ['boom']), 'Something went wrong: boom');
+  assert.equal(t('no_such_key'), 'no_such_key');
+});
