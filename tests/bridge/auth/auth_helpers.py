@@ -3,10 +3,14 @@ module: tests/bridge has no __init__.py, so test modules import it by name)."""
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import datetime, timezone
 from typing import Any
 
+import pytest
+
 from bridge.auth import totp
+from bridge.settings import Settings
 
 #: The password tests/bridge/conftest.py gives every user it creates.
 PASSWORD = "correct horse battery"
@@ -34,3 +38,11 @@ def code_now(secret: str, offset_steps: int = 0) -> str:
     """The TOTP code for the current step (plus ``offset_steps``)."""
     return totp.code_at(secret, totp.step_at(datetime.now(timezone.utc)) + offset_steps)
 
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def relay_on_both_backends(request: pytest.FixtureRequest, relay_settings: Settings) -> Settings:
+    """Import as ``relay_settings`` into a test module to run it on SQLite and PostgreSQL."""
+    if request.param == "sqlite":
+        return relay_settings
+    return dataclasses.replace(relay_settings, database_url=request.getfixturevalue("postgres_url"))

@@ -6,6 +6,7 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 from auth_helpers import PASSWORD, code_now
+from auth_helpers import relay_on_both_backends as relay_settings  # noqa: F401  (each test on both stores)
 
 
 async def test_api_token_two_factor_and_legacy_scenario(relay, raw):

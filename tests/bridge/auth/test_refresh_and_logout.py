@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from auth_helpers import PASSWORD
+from auth_helpers import relay_on_both_backends as relay_settings  # noqa: F401  (each test on both stores)
 
 
 async def password_login(raw, tenant: str = "acme", username: str = "alice") -> dict:
