@@ -18,7 +18,9 @@ from playwright.sync_api import Playwright, sync_playwright
 
 from .chromium import ChromiumBrowser
 from .firefox import FirefoxBrowser
+from .agent import Agent
 from .fixture_server import FixtureServer
+from .options_page import open_options, sign_in_direct
 from .relay import Account, Relay
 from .tls import make_certificate
 
@@ -135,3 +137,68 @@ def build_dir(build: Path, kind: str) -> Path:
 def browsers(launch_browser: Launcher, extension_build: Path) -> dict[str, Browser]:
     """One Chromium and one Firefox with the production build, shared by a module."""
     return {kind: launch_browser(kind, build_dir(extension_build, kind)) for kind in BROWSERS}
+
+
+@pytest.fixture(scope="module")
+def agent(
+    tmp_path_factory: pytest.TempPathFactory, relay: Relay, owner: Account
+) -> Iterator[Agent]:
+    """The owner's agent, logged in with ``taskclock agent login`` and running."""
+    daemon = Agent(tmp_path_factory.mktemp("agent"))
+    try:
+        daemon.login(relay.url, owner)
+        daemon.start()
+    except RuntimeError as error:
+        daemon.stop()
+        pytest.fail(str(error), pytrace=False)
+    yield daemon
+    daemon.stop()
+
+
+def launch_with_agent(
+    launch_browser: Launcher, extension_build: Path, agent: Agent, kind: str
+) -> Browser:
+    """A browser whose profile has the agent's native host (``agent install --manifest-dir``)."""
+
+    def install_host(browser: Browser) -> None:
+        agent.install(browser.name, browser.native_messaging_dir)
+
+    return launch_browser(
+        kind, build_dir(extension_build, kind), env=agent.browser_env, before_start=install_host
+    )
+
+
+@pytest.fixture(scope="module")
+def agent_browsers(
+    launch_browser: Launcher, extension_build: Path, agent: Agent
+) -> dict[str, Browser]:
+    """Chromium and Firefox, each with the agent's native host installed in its profile."""
+    return {kind: launch_with_agent(launch_browser, extension_build, agent, kind)
+            for kind in BROWSERS}
+
+
+@pytest.fixture(scope="module", params=["direct", "agent"])
+def signed_in(
+    request: pytest.FixtureRequest, launch_browser: Launcher, extension_build: Path,
+    relay: Relay, owner: Account,
+) -> Iterator[dict[str, Browser]]:
+    """Chromium and Firefox signed in as the owner, once per transport: through
+    options.html (direct), or through the agent (status ``agent``). The browsers of one
+    transport stop before the other's start, so at most two run at a time."""
+    if request.param == "direct":
+        started = {kind: launch_browser(kind, build_dir(extension_build, kind))
+                   for kind in BROWSERS}
+        for browser in started.values():
+            sign_in_direct(browser, relay.url, owner).close()
+    else:
+        daemon = request.getfixturevalue("agent")
+        started = {kind: launch_with_agent(launch_browser, extension_build, daemon, kind)
+                   for kind in BROWSERS}
+        for browser in started.values():
+            tab = open_options(browser)
+            tab.wait_for("document.querySelector('[data-role=\"status\"]')"
+                         "?.dataset.state === 'agent'", timeout=15)
+            tab.close()
+    yield started
+    for browser in started.values():
+        browser.stop()

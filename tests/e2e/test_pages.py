@@ -1,5 +1,6 @@
-"""Direct transport: the task panel, single-page navigation, markup in titles, missing
-anchors and the timesheet page (issues 6 and 7), in Chromium and Firefox.
+"""The task panel, blocked tasks, single-page navigation, markup in titles, missing
+anchors, board timers and the timesheet page (issues 6 and 7), in Chromium and Firefox,
+over the direct transport and then over the agent (the ``signed_in`` fixture).
 
 Chromium works on Jira and Asana, Firefox on Trello (whose focus lock the panel must
 survive), so each site's panel is driven by a real browser in one run.
@@ -13,24 +14,16 @@ import time
 import pytest
 
 from .conftest import BROWSERS, Browser
-from .options_page import diagnostics, open_options, open_timesheet, sign_in_direct
+from .options_page import diagnostics, open_options, open_timesheet
 from .relay import Account, Relay
 from .scenarios import add_edit_delete_entry, eventually, open_panel, relay_timer
 from .surface import (
-    BOARDS, DETAIL, MARKUP, MARKUP_TITLE, MISSING_ANCHOR, NEXT, PANEL, attr, inner, open_task,
-    panel, seconds, timer_in, timers_count, wait_attr,
+    BLOCKED, BOARDS, DETAIL, MARKUP, MARKUP_TITLE, MISSING_ANCHOR, NEXT, PANEL, attr, inner,
+    open_task, panel, seconds, timer_in, timers_count, wait_attr,
 )
 
 PANEL_SITE = {"chromium": ["jira", "asana"], "firefox": ["trello"]}
 PANEL_TITLE = panel('[data-role="title"]')
-
-
-@pytest.fixture(scope="module")
-def signed_in(browsers: dict[str, Browser], relay: Relay, owner: Account) -> dict[str, Browser]:
-    """Both browsers signed in as the owner through options.html."""
-    for browser in browsers.values():
-        sign_in_direct(browser, relay.url, owner).close()
-    return browsers
 
 
 @pytest.mark.parametrize(("kind", "site"), [(k, s) for k in BROWSERS for s in PANEL_SITE[k]])
@@ -40,6 +33,24 @@ def test_panel_adds_edits_and_deletes_entries(
     tab = signed_in[kind].new_tab()
     open_task(tab, DETAIL[site])
     add_edit_delete_entry(tab, DETAIL[site], relay, owner, f"Reviewed logs on {site} in {kind}")
+    tab.close()
+
+
+@pytest.mark.parametrize("reason", sorted(BLOCKED))
+@pytest.mark.parametrize("kind", BROWSERS)
+def test_blocked_tasks_cannot_be_started(
+    kind: str, reason: str, signed_in: dict[str, Browser], relay: Relay, owner: Account
+) -> None:
+    page = BLOCKED[reason]
+    tab = signed_in[kind].new_tab()
+    open_task(tab, page)
+    wait_attr(tab, page.timer, "data-state", "blocked")
+    assert tab.evaluate(attr(page.timer, "data-reason")) == reason
+    assert tab.evaluate(attr(inner(page.timer, '[data-action="toggle"]'), "title"))
+    tab.click(inner(page.timer, '[data-action="toggle"]'))  # disabled: nothing may happen
+    time.sleep(0.5)
+    assert tab.evaluate(attr(page.timer, "data-state")) == "blocked"
+    assert relay_timer(relay, owner) is None
     tab.close()
 
 

@@ -7,15 +7,13 @@ password is tried before the real sign-in.
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from .conftest import BROWSERS, Browser
 from .options_page import ERROR, open_options, sign_in_direct, status, submit_sign_in
 from .relay import Account, Relay
-from .scenarios import clock_in_and_out, relay_timer, start_elsewhere_then_stop
-from .surface import BLOCKED, DETAIL, attr, inner, open_task, wait_attr
+from .scenarios import clock_in_and_out, start_elsewhere_then_stop
+from .surface import DETAIL, attr, open_task
 from .tab import Tab
 
 
@@ -75,24 +73,6 @@ def test_start_moves_live_across_browsers_and_stop_shows_today(
     start_elsewhere_then_stop(a, DETAIL[pages[0]], b, DETAIL[pages[1]], relay, owner)
     a.close()
     b.close()
-
-
-@pytest.mark.parametrize("reason", sorted(BLOCKED))
-@pytest.mark.parametrize("kind", BROWSERS)
-def test_blocked_tasks_cannot_be_started(
-    kind: str, reason: str, browsers: dict[str, Browser], relay: Relay, owner: Account
-) -> None:
-    page = BLOCKED[reason]
-    tab = browsers[kind].new_tab()
-    open_task(tab, page)
-    wait_attr(tab, page.timer, "data-state", "blocked")
-    assert tab.evaluate(attr(page.timer, "data-reason")) == reason
-    assert tab.evaluate(attr(inner(page.timer, '[data-action="toggle"]'), "title"))
-    tab.click(inner(page.timer, '[data-action="toggle"]'))  # disabled: nothing may happen
-    time.sleep(0.5)
-    assert tab.evaluate(attr(page.timer, "data-state")) == "blocked"
-    assert relay_timer(relay, owner) is None
-    tab.close()
 
 
 @pytest.mark.parametrize("kind", BROWSERS)
