@@ -105,13 +105,17 @@ export class ContentRuntime {
       this.detail = null;
       return;
     }
-    const task = safe(() => this.site.detailTask(this.doc, location)) ?? fallbackTask(this.site.name, externalId, this.doc, location);
+    // A pane still showing the previous task (mid-navigation) is not this task's data:
+    // resolving it would rename this task after the other one.
+    const read = safe(() => this.site.detailTask(this.doc, location));
+    const pageTask = read && String(read.taskId) === String(externalId) ? read : null;
+    const task = pageTask ?? fallbackTask(this.site.name, externalId, this.doc, location);
     if (!this.detail || this.detail.externalId !== externalId) {
       this.detail?.widget.element.remove();
       this.detail = { externalId, widget: this.makeTimer(task, false), missSince: null, missCounted: false, floating: false };
     }
     this.detail.task = task;
-    this.queueResolve(task, toResolve);
+    if (pageTask) this.queueResolve(pageTask, toResolve);
     const anchor = safe(() => this.site.detailAnchor(this.doc));
     const element = this.detail.widget.element;
     if (anchor?.element?.isConnected) {
@@ -131,6 +135,8 @@ export class ContentRuntime {
     }
     this.detail.floating = true;
     ensureFloating(element, this.doc);
+    // Only now, with the page settled and still no task data, go by the URL alone.
+    if (!pageTask) this.queueResolve(task, toResolve);
     if (!this.detail.missCounted) {
       this.detail.missCounted = true;
       this.countMiss(location);

@@ -206,3 +206,32 @@ test('plainTask keeps only what the background accepts', () => {
   const task = plainTask({ source: 'trello', taskId: 'Xy12Ab34', title: 't', url: 'https://trello.com/c/Xy12Ab34', project: { id: 'b', name: 'B', extra: 1 }, projectCount: 1, parentId: undefined, section: 'Doing', dom: {} });
   assert.deepEqual(task, { source: 'trello', taskId: 'Xy12Ab34', title: 't', url: 'https://trello.com/c/Xy12Ab34', project: { id: 'b', name: 'B' }, projectCount: 1, parentId: null, section: 'Doing' });
 });
+
+test('a pane still showing the previous task is not resolved under the new id', async () => {
+  const window = new JSDOM('<!doctype html><body><h1 id="title">Old task</h1></body>', { url: 'https://trello.com/c/NEW1/2-new', pretendToBeVisual: true }).window;
+  const staleSite = {
+    name: 'trello',
+    urlTaskId: (location) => /\/c\/([^/]+)/.exec(location.pathname)?.[1] ?? null,
+    urlPattern: () => 'trello:/c/:card',
+    detailTask: (doc) => ({ source: 'trello', taskId: 'OLD1', title: doc.getElementById('title').textContent, url: 'https://trello.com/c/OLD1', project: { id: 'b', name: 'B' }, projectCount: 1, parentId: null, section: null }),
+    detailAnchor: (doc) => ({ element: doc.getElementById('title'), position: 'beforeend' }),
+    listItems: () => [],
+    avatarAnchor: () => null,
+    darkMode: () => false,
+  };
+  const link = fakeLink();
+  const runtime = new ContentRuntime({ window, site: staleSite, link });
+  runtime.setState(SIGNED_IN);
+  runtime.start();
+  await tick(20);
+  try {
+    const timers = window.document.querySelectorAll('taskclock-timer');
+    assert.equal(timers.length, 1);
+    assert.equal(timers[0].getAttribute('data-external-id'), 'NEW1');
+    const resolved = link.requests.filter(([type]) => type === 'tasks.resolve').flatMap(([, p]) => p.items);
+    assert.deepEqual(resolved, [], 'nothing resolved while the pane shows another task');
+  } finally {
+    runtime.stop();
+    window.close();
+  }
+});
