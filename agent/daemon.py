@@ -180,6 +180,13 @@ class Daemon:
                 waiter.set_result(None)
         self.waiters.clear()
 
+    async def stop_background(self) -> None:
+        """Cancel the background re-read of ``/today``; call before closing the link."""
+        if self._refreshing is not None and not self._refreshing.done():
+            self._refreshing.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._refreshing
+
     # -- today's state -------------------------------------------------------------------
 
     def refresh_today_soon(self) -> None:

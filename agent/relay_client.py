@@ -99,6 +99,8 @@ class RelayClient:
 
     async def _send(self, method: str, url: str, *, body: Any = None, query: dict[str, str] | None = None,
                     headers: dict[str, str] | None = None) -> Answer:
+        if self._session.closed:
+            raise RelayUnreachable("the agent is shutting down")
         sent = time.time()
         try:
             async with self._session.request(method, url, json=body, params=query, headers=headers) as response:

@@ -52,7 +52,7 @@ async def serve(config: AgentConfig, *, ready: asyncio.Event | None = None, hand
         server.close()
         for worker in workers:
             worker.cancel()
-        await asyncio.gather(*workers, return_exceptions=True)
+        await asyncio.gather(*workers, daemon.stop_background(), return_exceptions=True)
         await daemon.link.close()
         outbox.close()
         with contextlib.suppress(FileNotFoundError):
