@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import signal
 import struct
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -104,3 +107,33 @@ def test_fuzzed_input_never_crashes_the_host(env: dict[str, str], parts: list[by
         (length,) = struct.unpack("=I", rest[:4])
         assert length <= 1024 * 1024 and len(rest) >= 4 + length
         rest = rest[4 + length :]
+
+
+def listening_tcp_inodes() -> set[str]:
+    inodes = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        with open(table) as rows:
+            for row in list(rows)[1:]:
+                fields = row.split()
+                if fields[3] == "0A":  # LISTEN
+                    inodes.add(fields[9])
+    return inodes
+
+
+def test_daemon_listens_on_no_tcp_port_and_status_reports_it(env: dict[str, str]) -> None:
+    host = HostProcess(env)
+    assert host.request("hello")["ok"]
+    home = Path(env["TASKCLOCK_HOME"])
+    pid = daemon_pid(home)
+    assert pid is not None
+    sockets = {os.readlink(f"/proc/{pid}/fd/{fd}")[8:-1] for fd in os.listdir(f"/proc/{pid}/fd")
+               if os.readlink(f"/proc/{pid}/fd/{fd}").startswith("socket:")}
+    assert sockets and not sockets & listening_tcp_inodes()
+    status = subprocess.run([sys.executable, "-m", "bridge.cli", "agent", "status"], env=env,
+                            capture_output=True, text=True, timeout=60)
+    assert status.returncode == 0 and "agent:      running" in status.stdout and "signed out" in status.stdout
+    assert host.close() == 0
+    stop_daemon(home)
+    status = subprocess.run([sys.executable, "-m", "bridge.cli", "agent", "status"], env=env,
+                            capture_output=True, text=True, timeout=60)
+    assert status.returncode == 0 and "not running" in status.stdout and "outbox:     0" in status.stdout
