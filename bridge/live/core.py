@@ -34,27 +34,26 @@ CLOSE_RESYNC = 4409
 
 @dataclass(frozen=True, slots=True)
 class Envelope:
-    """One committed event on its way to sockets: routing keys plus the frame text.
+    """One committed event on its way to sockets: routing keys plus the frame.
 
-    ``frame`` is the client's JSON text, rendered once per event (not per socket).
+    ``frame`` is the client's JSON, UTF-8 encoded once per event (not per socket).
     """
 
     tenant_id: int
     seq: int
     user_id: int | None
-    frame: str
+    frame: bytes
 
 
 def render(tenant_id: int, seq: int, user_id: int | None, name: str, data: dict[str, Any]) -> Envelope:
     """Serialize one committed event once; call on the relay that committed it."""
-    text = json.dumps(event_message(seq, name, data), separators=(",", ":"), default=str)
-    return Envelope(tenant_id, seq, user_id, text)
+    return Envelope(tenant_id, seq, user_id, frame(event_message(seq, name, data)))
 
 
 def encode_envelope(envelope: Envelope) -> bytes:
     """The bytes one relay publishes for others: a header line, then the frame."""
     user = "-" if envelope.user_id is None else str(envelope.user_id)
-    return f"{envelope.tenant_id} {envelope.seq} {user}\n{envelope.frame}".encode()
+    return f"{envelope.tenant_id} {envelope.seq} {user}\n".encode() + envelope.frame
 
 
 def decode_envelope(payload: bytes | str) -> Envelope:
@@ -62,25 +61,35 @@ def decode_envelope(payload: bytes | str) -> Envelope:
 
     Only the header is parsed: the frame is forwarded to sockets as it came.
     """
-    text = payload.decode() if isinstance(payload, bytes) else payload
-    header, newline, frame = text.partition("\n")
-    parts = header.split(" ")
+    data = payload.encode() if isinstance(payload, str) else payload
+    header, newline, body = data.partition(b"\n")
+    parts = header.split(b" ")
     if not newline or len(parts) != 3:
         raise InvalidInput("not a taskclock event envelope")
     try:
-        user_id = None if parts[2] == "-" else int(parts[2])
-        return Envelope(int(parts[0]), int(parts[1]), user_id, frame)
+        user_id = None if parts[2] == b"-" else int(parts[2])
+        return Envelope(int(parts[0]), int(parts[1]), user_id, body)
     except ValueError:
         raise InvalidInput("not a taskclock event envelope") from None
 
 
-def frame(message: dict[str, Any]) -> str:
-    """JSON text of a control message (welcome, snapshot, pong, error)."""
-    return json.dumps(message, separators=(",", ":"), default=str)
+def frame(message: dict[str, Any]) -> bytes:
+    """The UTF-8 JSON of one message to a client."""
+    return json.dumps(message, separators=(",", ":"), ensure_ascii=False, default=str).encode()
 
 
-def error_frame(code: str, message: str, **extra: Any) -> str:
+def error_frame(code: str, message: str, **extra: Any) -> bytes:
     return frame({"type": "error", "error": {"code": code, "message": message, **extra}})
+
+
+def text_frame_header(length: int) -> bytes:
+    """RFC 6455 header of one unmasked, uncompressed, final text frame of ``length``
+    bytes: what a server puts before the payload (section 5.2)."""
+    if length < 126:
+        return bytes((0x81, length))
+    if length < 1 << 16:
+        return bytes((0x81, 126)) + length.to_bytes(2, "big")
+    return bytes((0x81, 127)) + length.to_bytes(8, "big")
 
 
 # ---------------------------------------------------------------------------- who sees what
@@ -214,11 +223,11 @@ def needs_snapshot(since: int, latest: int, oldest_kept: int | None) -> bool:
     return oldest_kept is None or oldest_kept > first_needed
 
 
-def welcome(seq: int) -> str:
+def welcome(seq: int) -> bytes:
     return frame({"type": "welcome", "seq": seq})
 
 
-def snapshot(seq: int, state: dict[str, Any]) -> str:
+def snapshot(seq: int, state: dict[str, Any]) -> bytes:
     return frame({"type": "snapshot", "seq": seq, "state": state})
 
 

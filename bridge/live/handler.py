@@ -10,6 +10,7 @@ import asyncio
 import contextlib
 import json
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -41,6 +42,8 @@ HEARTBEAT_SECONDS = 30.0
 MAX_MESSAGE_BYTES = 64 * 1024
 #: Close code for a malformed hello (an application code, like 4401).
 CLOSE_BAD_HELLO = 4400
+#: Beyond this many bytes waiting in the transport, frames queue instead (flow control).
+DIRECT_WRITE_LIMIT = 64 * 1024
 #: How long a close may take before the connection is cut (a stalled reader).
 CLOSE_TIMEOUT_SECONDS = 2.0
 
@@ -57,7 +60,9 @@ class Session:
 
 async def live(request: web.Request) -> web.StreamResponse:
     """Serve one live socket from hello to close."""
-    ws = web.WebSocketResponse(heartbeat=HEARTBEAT_SECONDS, max_msg_size=MAX_MESSAGE_BYTES)
+    # No permessage-deflate: frames are small JSON, and uncompressed frames can be
+    # written straight to the transport (``_direct_writer``), rendered once per event.
+    ws = web.WebSocketResponse(heartbeat=HEARTBEAT_SECONDS, max_msg_size=MAX_MESSAGE_BYTES, compress=False)
     await ws.prepare(request)
     opened = await _hello(request, ws)
     if opened is None:
@@ -73,7 +78,7 @@ async def live(request: web.Request) -> web.StreamResponse:
 
 async def _refuse(ws: web.WebSocketResponse, code: int, error: TaskclockError) -> None:
     with contextlib.suppress(ConnectionError, RuntimeError):
-        await ws.send_str(core.frame({"type": "error", "error": error.to_dict()}))
+        await _text(ws, core.frame({"type": "error", "error": error.to_dict()}))
     with contextlib.suppress(ConnectionError, RuntimeError, asyncio.TimeoutError):
         await asyncio.wait_for(ws.close(code=code, message=error.code.encode()), CLOSE_TIMEOUT_SECONDS)
 
@@ -125,11 +130,11 @@ async def _subscriptions(ws: web.WebSocketResponse, actor: Actor, hello: Hello) 
     watches = False
     for channel in hello.subscribe:
         if channel != core.ACTIVITY:
-            await ws.send_str(core.error_frame("invalid_input", f"unknown channel {channel!r}", field="subscribe"))
+            await _text(ws, core.error_frame("invalid_input", f"unknown channel {channel!r}", field="subscribe"))
         elif allowed(actor.role, Action.WATCH_ACTIVITY):
             watches = True
         else:
-            await ws.send_str(core.error_frame("forbidden", "only owners, admins and team leaders may watch the activity feed"))
+            await _text(ws, core.error_frame("forbidden", "only owners, admins and team leaders may watch the activity feed"))
     return watches
 
 
@@ -145,8 +150,9 @@ async def _serve(request: web.Request, ws: web.WebSocketResponse, session: Sessi
             request.app[appkeys.DATABASE], actor, since, watches, request.app[appkeys.CLOCK](), core.needs_snapshot
         )
         await _replay(ws, owed)
-        sender = asyncio.create_task(sock.run(ws.send_str, lambda close: _close(ws, close)))
+        sender = asyncio.create_task(sock.run(lambda payload: _text(ws, payload), lambda close: _close(ws, close)))
         sock.on_overflow(lambda: _drop(request, ws, sender, sock))
+        sock.write_directly(_direct_writer(request, ws))
         hub.started(sock, owed.seq)
         await _receive_loop(request, ws, sock, session)
     except (ConnectionError, RuntimeError):
@@ -162,12 +168,38 @@ async def _serve(request: web.Request, ws: web.WebSocketResponse, session: Sessi
 
 
 async def _replay(ws: web.WebSocketResponse, owed: catchup.CatchUp) -> None:
-    await ws.send_str(core.welcome(owed.seq))
+    await _text(ws, core.welcome(owed.seq))
     if owed.snapshot is not None:
-        await ws.send_str(core.snapshot(owed.seq, owed.snapshot))
+        await _text(ws, core.snapshot(owed.seq, owed.snapshot))
         return
     for event in owed.missed:
-        await ws.send_str(core.render(event.tenant_id, event.seq, event.user_id, event.name, event.data).frame)
+        await _text(ws, core.render(event.tenant_id, event.seq, event.user_id, event.name, event.data).frame)
+
+
+async def _text(ws: web.WebSocketResponse, payload: bytes) -> None:
+    """One text frame from already-encoded UTF-8 JSON."""
+    await ws.send_frame(payload, WSMsgType.TEXT)
+
+
+def _direct_writer(request: web.Request, ws: web.WebSocketResponse) -> Callable[[bytes], bool] | None:
+    """Write a text frame to the transport synchronously, unless it is congested.
+
+    Frames are whole ``transport.write`` calls, so they never interleave with aiohttp's
+    own (pongs, pings, close); compression is off for live sockets. Above
+    ``DIRECT_WRITE_LIMIT`` buffered bytes the socket takes the queued path, whose
+    sender awaits the drain.
+    """
+    transport = request.transport
+    if transport is None or ws.compress:
+        return None
+
+    def write(payload: bytes) -> bool:
+        if ws.closed or transport.is_closing() or transport.get_write_buffer_size() > DIRECT_WRITE_LIMIT:
+            return False
+        transport.write(core.text_frame_header(len(payload)) + payload)
+        return True
+
+    return write
 
 
 async def _close(ws: web.WebSocketResponse, close: Close) -> None:

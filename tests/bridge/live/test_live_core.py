@@ -23,7 +23,7 @@ class Sub:
 
 
 def env(seq: int, user_id: int | None = 1, tenant_id: int = 1) -> Envelope:
-    return Envelope(tenant_id, seq, user_id, f'{{"seq":{seq}}}')
+    return Envelope(tenant_id, seq, user_id, f'{{"seq":{seq}}}'.encode())
 
 
 def test_room_routes_own_events_to_every_socket_of_the_user_and_to_watchers_once():
