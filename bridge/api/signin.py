@@ -24,7 +24,13 @@ from bridge import appkeys
 from bridge.api.edge import Call, Route
 from bridge.api.schemas import LoginBody
 from bridge.auth import opaque, passwords, ratelimit, totp
-from bridge.auth.tokens import AccessClaims, KeyRing, new_key_material, retirable, rotation_due
+from bridge.auth.tokens import (
+    AccessClaims,
+    KeyRing,
+    new_key_material,
+    retirable,
+    rotation_due,
+)
 from bridge.core.errors import NotAuthenticated, NotFound, TaskclockError
 from bridge.core.roles import Actor
 from bridge.settings import Settings

@@ -17,6 +17,7 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from itertools import pairwise
 
 import jwt
 
@@ -62,7 +63,7 @@ def retirable(keys: list[SigningKeyMaterial], now: datetime, lifetime_seconds: i
     ordered = sorted(keys, key=lambda key: key.created_at)
     return [
         older.kid
-        for older, newer in zip(ordered, ordered[1:])
+        for older, newer in pairwise(ordered)
         if now - newer.created_at >= grace
     ]
 

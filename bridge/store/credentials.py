@@ -18,7 +18,15 @@ from sqlmodel import col, select
 
 from bridge.auth.ratelimit import AccountFailures, after_account_failure
 from bridge.store.database import Tx
-from bridge.store.models import ApiToken, LoginThrottle, RefreshFamily, RefreshToken, SigningKey, Tenant, User
+from bridge.store.models import (
+    ApiToken,
+    LoginThrottle,
+    RefreshFamily,
+    RefreshToken,
+    SigningKey,
+    Tenant,
+    User,
+)
 
 # ---- API tokens -------------------------------------------------------------------
 

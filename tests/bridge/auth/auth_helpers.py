@@ -4,7 +4,7 @@ module: tests/bridge has no __init__.py, so test modules import it by name)."""
 from __future__ import annotations
 
 import dataclasses
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -36,7 +36,7 @@ class Raw:
 
 def code_now(secret: str, offset_steps: int = 0) -> str:
     """The TOTP code for the current step (plus ``offset_steps``)."""
-    return totp.code_at(secret, totp.step_at(datetime.now(timezone.utc)) + offset_steps)
+    return totp.code_at(secret, totp.step_at(datetime.now(UTC)) + offset_steps)
 
 
 

@@ -20,7 +20,7 @@ import uuid
 from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode
 
@@ -119,7 +119,7 @@ async def two_factor_off(ctx: Ctx) -> None:
 async def fresh_api_token(ctx: Ctx) -> str:
     token = opaque.API_TOKEN.new()
     async with ctx.relay.database.write() as tx:
-        await credentials.replace_api_token(tx, ctx.worlds[ctx.caller_tenant].tenant_id, ctx.caller.user_id, opaque.digest(token), datetime.now(timezone.utc))
+        await credentials.replace_api_token(tx, ctx.worlds[ctx.caller_tenant].tenant_id, ctx.caller.user_id, opaque.digest(token), datetime.now(UTC))
     return token
 
 
@@ -127,13 +127,13 @@ async def fresh_refresh_token(ctx: Ctx) -> str:
     world = ctx.worlds[ctx.caller_tenant]
     async with ctx.relay.database.write() as tx:
         user = await accounts.user_by_id(tx.session, world.tenant_id, ctx.caller.user_id)
-        answer = await ctx.relay.app[appkeys.TOKENS].start_session(tx, user, "password", datetime.now(timezone.utc).replace(microsecond=0))
+        answer = await ctx.relay.app[appkeys.TOKENS].start_session(tx, user, "password", datetime.now(UTC).replace(microsecond=0))
     return answer["refresh_token"]
 
 
 async def entry_of(ctx: Ctx, who: str) -> int:
     owner = ctx.target(who)
-    today = datetime.now(timezone.utc).date().isoformat()
+    today = datetime.now(UTC).date().isoformat()
     body = {"task_id": ctx.res.task_id, "date": today, "duration_seconds": 60, "notes": "matrix"}
     return (await owner.call("POST", "/entries", body, status=201))["entry"]["id"]
 
@@ -146,7 +146,7 @@ async def timer_running(ctx: Ctx, paused: bool = False) -> None:
 
 
 def month() -> str:
-    return datetime.now(timezone.utc).strftime("%Y-%m")
+    return datetime.now(UTC).strftime("%Y-%m")
 
 
 # ---- probes, by route ---------------------------------------------------------------------
@@ -281,7 +281,7 @@ async def _start(ctx: Ctx) -> Req:
 
 
 async def _new_entry(ctx: Ctx) -> Req:
-    today = datetime.now(timezone.utc).date().isoformat()
+    today = datetime.now(UTC).date().isoformat()
     return ctx.api("/entries", "POST", {"task_id": ctx.res.task_id, "date": today, "duration_seconds": 60})
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -22,13 +22,13 @@ RFC_SECRET = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"  # base32 of ASCII "123456789012
     [(59, "287082"), (1111111109, "081804"), (1111111111, "050471"), (1234567890, "005924"), (2000000000, "279037"), (20000000000, "353130")],
 )
 def test_rfc6238_vectors(unix, code):
-    at = datetime.fromtimestamp(unix, timezone.utc)
+    at = datetime.fromtimestamp(unix, UTC)
     assert totp.code_at(RFC_SECRET, totp.step_at(at)) == code
     assert totp.accepted_step(RFC_SECRET, code, at, 0) == totp.step_at(at)
 
 
 def test_tolerance_is_one_step_and_no_code_is_accepted_twice():
-    at = datetime.fromtimestamp(1234567890, timezone.utc)
+    at = datetime.fromtimestamp(1234567890, UTC)
     step = totp.step_at(at)
     for offset, accepted in [(-2, False), (-1, True), (0, True), (1, True), (2, False)]:
         assert (totp.accepted_step(RFC_SECRET, totp.code_at(RFC_SECRET, step + offset), at, 0) is not None) is accepted

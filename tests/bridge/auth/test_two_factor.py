@@ -45,7 +45,7 @@ async def test_disable_needs_a_fresh_code_and_then_tokens_work_again(relay, raw)
 
 
 async def test_wrong_codes_count_against_the_account(relay, raw):
-    alice, secret = await enabled(relay)
+    _alice, secret = await enabled(relay)
     login = {"username": "alice", "password": PASSWORD, "otp": "000000" if code_now(secret) != "000000" else "111111"}
     for _ in range(ratelimit.ACCOUNT_MAX_FAILURES):
         status, body, _ = await raw.send("POST", "/api/v1/acme/auth/login", login)
