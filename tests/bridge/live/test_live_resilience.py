@@ -306,3 +306,16 @@ async def test_a_gap_older_than_the_log_gets_a_snapshot(relay, asana_task, clock
     future = await Live.open(relay.client, LIVE, sam.token, since=latest + 100)  # a reset relay
     await future.welcome()
     assert (await future.next())["type"] == "snapshot"
+
+
+async def test_frames_of_every_length_class_arrive_intact(relay, clock):
+    sam = await relay.user("acme", "sam", role="staff")
+    sock = await Live.open(relay.client, LIVE, sam.token)
+    await sock.welcome()
+    tenant_id = await _tenant_id(relay, "acme")
+    sizes = [10, 200, 70_000, 5]  # 7-bit, 16-bit and 64-bit lengths, then small again
+    async with relay.database.write() as tx:
+        for size in sizes:
+            await event_log.append(tx, tenant_id, sam.user_id, "entry.updated", {"entry": {"notes": "é" * size}}, clock.now)
+    got = await sock.events(len(sizes))
+    assert [len(e["data"]["entry"]["notes"]) for e in got] == sizes

@@ -44,3 +44,46 @@ async def test_overflow_during_catch_up_is_detected_too():
     for seq in range(1, 5):
         sock.push(seq, b"x")
     assert dropped == [True]
+
+
+async def test_direct_writes_never_overtake_queued_frames():
+    sock = LiveSocket(1, 1, False, limit=10)
+    sock.go_live(0)
+    wire: list[bytes] = []
+    congested = [False]
+
+    def write_now(frame: bytes) -> bool:
+        if congested[0]:
+            return False
+        wire.append(frame)
+        return True
+
+    sock.write_directly(write_now)
+    sock.push(1, b"1")  # straight to the wire, nothing queued
+    assert wire == [b"1"] and sock.queued == 0
+    congested[0] = True
+    sock.push(2, b"2")  # congested: queued
+    congested[0] = False
+    sock.push(3, b"3")  # the transport has room again, but 2 waits: 3 must queue behind it
+    assert wire == [b"1"] and sock.queued == 2
+
+    async def send(frame: bytes) -> None:
+        wire.append(frame)
+        if frame == b"3":
+            sock.send(Close(1000, "done"))
+
+    async def close(_item: Close) -> None:
+        return None
+
+    await asyncio.wait_for(sock.run(send, close), 1)
+    assert wire == [b"1", b"2", b"3"]
+
+
+def test_text_frame_headers_follow_rfc_6455():
+    from bridge.live.core import text_frame_header
+
+    assert text_frame_header(0) == b"\x81\x00"
+    assert text_frame_header(125) == b"\x81\x7d"
+    assert text_frame_header(126) == b"\x81\x7e\x00\x7e"
+    assert text_frame_header(65535) == b"\x81\x7e\xff\xff"
+    assert text_frame_header(65536) == b"\x81\x7f" + (65536).to_bytes(8, "big")
