@@ -8,7 +8,9 @@ import { AGENT_HOST_NAME } from '../lib/protocol.js';
 import { RelayError } from './relay_http.js';
 import { isStateChanging } from './operations.js';
 
-export const HELLO_TIMEOUT_MS = 2_000;
+// Generous: the browser starts a Python process for the host, slow on a busy machine.
+// With no host installed the port fails at once, so this never delays the fallback.
+export const HELLO_TIMEOUT_MS = 10_000;
 const CALL_TIMEOUT_MS = 30_000;
 
 export class AgentTransport {
