@@ -21,7 +21,8 @@ from bridge import appkeys
 from bridge.settings import Settings
 from bridge.store import events as event_log
 from bridge.store.models import Event
-from tests.harness.live_client import Closed, Live
+from tests.harness.live_client import Live
+from tests.harness.live_stream import ClientModel, consume, random_command
 
 LIVE = "/api/v1/acme/live"
 COMMANDS = 150
@@ -34,98 +35,18 @@ def relay_settings(relay_settings: Settings) -> Settings:
     return dataclasses.replace(relay_settings, socket_queue_limit=QUEUE_LIMIT, event_retention=10)
 
 
-class ClientModel:
-    """What a client rebuilds from the stream: its timer, its entries, its attendance."""
-
-    def __init__(self) -> None:
-        self.timer: tuple[int, str] | None = None
-        self.entries: dict[int, tuple[int, int, str]] = {}
-        self.attendance = "out"
-        self.last_seq = 0
-        self.applied: list[int] = []
-
-    def apply(self, frame: dict[str, Any]) -> None:
-        if frame["type"] == "snapshot":
-            raise AssertionError("the log keeps everything in this test: no snapshot expected")
-        if frame["type"] != "event":
-            return
-        assert frame["seq"] > self.last_seq, ("replayed or out of order", frame["seq"], self.last_seq)
-        self.last_seq = frame["seq"]
-        self.applied.append(frame["seq"])
-        name, data = frame["name"], frame["data"]
-        if name in ("timer.started", "timer.paused", "timer.resumed"):
-            self.timer = (data["timer"]["task_id"], data["timer"]["state"])
-        elif name == "timer.stopped":
-            self.timer = None
-        elif name in ("entry.created", "entry.updated"):
-            entry = data["entry"]
-            self.entries[entry["id"]] = (entry["task_id"], entry["duration_seconds"], entry["notes"])
-        elif name == "entry.deleted":
-            self.entries.pop(data["entry"]["id"], None)
-        elif name.startswith("attendance."):
-            self.attendance = data["attendance"]["state"]
-
-
-async def _consume(relay: Any, token: str, model: ClientModel, stop: asyncio.Event, kicks: asyncio.Queue[None]) -> int:
-    """Stay connected, apply frames, and drop the connection whenever kicked."""
-    connections = 0
-    while not stop.is_set():
-        sock = await Live.open(relay.client, LIVE, token, since=model.last_seq)
-        connections += 1
-        reader = asyncio.ensure_future(_read_into(sock, model))
-        kicked = asyncio.ensure_future(kicks.get())
-        stopped = asyncio.ensure_future(stop.wait())
-        await asyncio.wait({reader, kicked, stopped}, return_when=asyncio.FIRST_COMPLETED)
-        for task in (reader, kicked, stopped):
-            task.cancel()
-        await sock.ws.close()
-        if reader.done() and not reader.cancelled() and reader.exception():
-            raise reader.exception()  # type: ignore[misc]
-    return connections
-
-
-async def _read_into(sock: Live, model: ClientModel) -> None:
-    try:
-        while True:
-            model.apply(await sock.next(timeout=30))
-    except Closed:
-        return
-
-
-async def _random_command(rng: random.Random, sam: Any, tasks: list[int], entry_ids: list[int], today: str) -> None:
-    choice = rng.choice(["start", "start", "pause", "resume", "stop", "entry", "edit", "delete", "attendance"])
-    if choice == "start":
-        await sam.call("POST", "/timer/start", {"task_id": rng.choice(tasks)}, key="")
-    elif choice in ("pause", "resume", "stop"):
-        await sam.call("POST", f"/timer/{choice}", {}, key="")
-    elif choice == "attendance":
-        await sam.call("POST", "/attendance/toggle", {}, key="")
-    elif choice == "entry":
-        body = {"task_id": rng.choice(tasks), "date": today, "duration_seconds": rng.randint(60, 600), "notes": f"n{rng.random():.4f}"}
-        answer = await sam.call("POST", "/entries", body, key="")
-        if "entry" in answer:
-            entry_ids.append(answer["entry"]["id"])
-    elif entry_ids:
-        entry_id = rng.choice(entry_ids)
-        if choice == "edit":
-            await sam.call("PATCH", f"/entries/{entry_id}", {"duration_seconds": rng.randint(60, 900), "notes": "edited"}, key="")
-        else:
-            await sam.call("DELETE", f"/entries/{entry_id}", key="")
-            entry_ids.remove(entry_id)
-
-
 async def test_random_disconnects_during_a_long_stream_leave_the_client_equal_to_the_server(relay, asana_task, clock):
     sam = await relay.user("acme", "sam", role="staff")
     tom = await relay.user("acme", "tom", role="staff")  # noise in the same tenant
     pages = [dict(asana_task, external_id=f"12{n}", title=f"Task {n}") for n in range(3)]
     tasks = [item["task_id"] for item in (await sam.call("POST", "/tasks/resolve", {"items": pages}, status=200))["items"]]
     model, stop, kicks = ClientModel(), asyncio.Event(), asyncio.Queue()
-    consumer = asyncio.ensure_future(_consume(relay, sam.token, model, stop, kicks))
+    consumer = asyncio.ensure_future(consume(lambda since: Live.open(relay.client, LIVE, sam.token, since=since), model, stop, kicks))
     rng, entry_ids = random.Random(20260302), []
     started = time.monotonic()
     for n in range(COMMANDS):
         clock.advance(rng.randint(5, 120))
-        await _random_command(rng, sam, tasks, entry_ids, clock.now.date().isoformat())
+        await random_command(rng, sam.call, tasks, entry_ids, clock.now.date().isoformat())
         if n % 7 == 3:
             await tom.call("POST", "/attendance/toggle", {}, key="")
         if rng.random() < 0.15:

@@ -7,16 +7,21 @@ committed it (which delivers locally and drops the echo from Redis).
 
 from __future__ import annotations
 
+import asyncio
+import random
+import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
+from datetime import datetime, timezone
 from typing import Any
 
 import aiohttp
 import pytest
 
 from tests.harness.live_client import Live
+from tests.harness.live_stream import ClientModel, consume, random_command
 from tests.harness.relay_process import RelayProcess, environment, taskclock
+from tests.harness.servers import Postgres, Redis
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis]
 
@@ -31,18 +36,21 @@ TASK = {
 }
 
 
-@pytest.fixture
-def relays(tmp_path: Path, postgres_url: str, redis_url: str) -> Iterator[tuple[RelayProcess, RelayProcess]]:
-    env = environment(tmp_path, TASKCLOCK_DATABASE=postgres_url, TASKCLOCK_REDIS=redis_url)
+@pytest.fixture(scope="module")
+def relays(tmp_path_factory: pytest.TempPathFactory, postgres_server: Postgres, redis_server: Redis) -> Iterator[tuple[RelayProcess, RelayProcess]]:
+    """Two relay processes on one PostgreSQL database and one Redis, for this module."""
+    home = tmp_path_factory.mktemp("two-relays")
+    env = environment(home, TASKCLOCK_DATABASE=postgres_server.new_database(), TASKCLOCK_REDIS=redis_server.url)
     for args in (
         ("relay", "tenant", "create", "acme", "--owner", "olga", "--password-stdin"),
         ("relay", "user", "add", "--tenant", "acme", "sam", "--role", "staff", "--password-stdin"),
+        ("relay", "user", "add", "--tenant", "acme", "kim", "--role", "staff", "--password-stdin"),
         ("relay", "tenant", "create", "umbrella", "--owner", "eve", "--password-stdin"),
     ):
-        done = taskclock(tmp_path, *args, stdin=PASSWORD + "\n", env=env)
+        done = taskclock(home, *args, stdin=PASSWORD + "\n", env=env)
         assert done.returncode == 0, done.stderr
-    first = RelayProcess(tmp_path, env=env)
-    second = RelayProcess(tmp_path, env=env)
+    first = RelayProcess(home, env=env)
+    second = RelayProcess(home, env=env)
     try:
         first.start()
         second.start()
@@ -109,3 +117,57 @@ async def test_events_cross_between_two_relays_both_ways(relays, http):
     await other_on_2.quiet(0.1)
     for sock in (sam_on_2, sam_on_1, feed_on_1, other_on_2):
         await sock.close()
+
+
+class Across:
+    """One user's commands, each sent to one of the relays at random."""
+
+    def __init__(self, http: aiohttp.ClientSession, relays: tuple[RelayProcess, ...], token: str, rng: random.Random) -> None:
+        self.http, self.relays, self.token, self.rng = http, relays, token, rng
+
+    async def call(self, method: str, path: str, json: Any = None, *, key: str | None = None) -> Any:
+        relay = self.rng.choice(self.relays)
+        headers = {"Authorization": f"Bearer {self.token}", "Idempotency-Key": key or str(uuid.uuid4())}
+        async with self.http.request(method, f"{relay.url}/api/v1/acme{path}", json=json, headers=headers) as response:
+            return await response.json()
+
+
+async def test_random_disconnects_across_two_relays_leave_the_client_equal_to_the_server(relays, http):
+    """Commands land on either relay; the client reconnects to either relay at random."""
+    kim = await _login(http, relays[0], "acme", "kim")
+    rng = random.Random(7)
+    across = Across(http, relays, kim, rng)
+    pages = [dict(TASK, external_id=f"OPS-{n}", title=f"Ticket {n}") for n in range(2)]
+    tasks = [item["task_id"] for item in (await across.call("POST", "/tasks/resolve", {"items": pages}))["items"]]
+    model, stop, kicks = ClientModel(), asyncio.Event(), asyncio.Queue()
+
+    def open_socket(since: int) -> Any:
+        return Live.open(http, f"{rng.choice(relays).url}/api/v1/acme/live", kim, since=since)
+
+    consumer = asyncio.ensure_future(consume(open_socket, model, stop, kicks))
+    entry_ids: list[int] = []
+    started = time.monotonic()
+    for _ in range(60):
+        await random_command(rng, across.call, tasks, entry_ids, datetime.now(timezone.utc).date().isoformat())
+        if rng.random() < 0.2:
+            kicks.put_nowait(None)
+    assert time.monotonic() - started < 120
+    server_timer = (await across.call("GET", "/timer"))["timer"]
+    server_entries = (await across.call("GET", "/entries"))["items"]
+    server_attendance = (await across.call("GET", "/today"))["attendance"]["state"]
+    stop.set()
+    connections = await asyncio.wait_for(consumer, 15)
+    # The client's last reconnect: whatever it had not seen yet is replayed now.
+    final = await Live.open(http, f"{relays[1].url}/api/v1/acme/live", kim, since=model.last_seq)
+    await final.welcome()
+    try:
+        while True:
+            model.apply(await final.next(timeout=1.0))
+    except (asyncio.TimeoutError, TimeoutError):
+        pass
+
+    assert connections > 3
+    assert model.applied == sorted(set(model.applied))
+    assert model.timer == (None if server_timer is None else (server_timer["task_id"], server_timer["state"]))
+    assert model.entries == {e["id"]: (e["task_id"], e["duration_seconds"], e["notes"]) for e in server_entries}
+    assert model.attendance == server_attendance
