@@ -41,6 +41,15 @@ or lost in transit) reads it from the event log. A socket joins the hub before i
 catch-up is read and buffers live events meanwhile, so nothing falls between replay
 and stream; duplicates are dropped by seq.
 
+Clients: keep the ``seq`` of the last event or snapshot you applied and send it as
+``since``. The welcome's ``seq`` says where the log stood; the replay that follows it
+may be cut short by a disconnect, so it is not a safe ``since`` by itself.
+
+Cheap fan-out: each event is rendered to UTF-8 JSON once. A socket whose transport has
+room gets the frame written synchronously (``sockets.LiveSocket.push``), so fanning one
+event out wakes no task per socket; a congested socket queues (bounded) and its sender
+task waits for the drain. Live sockets therefore negotiate no permessage-deflate.
+
 Scale-out with Redis (``--redis``): each relay delivers its own committed events to
 its local sockets at once AND publishes them to Redis; what arrives from Redis
 (everyone's, its own echo included) goes through the same sequencer, which drops the
