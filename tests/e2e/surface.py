@@ -7,10 +7,11 @@ Tests say *what* a user sees ("the timer of ACME-101 is running"); this module k
 from __future__ import annotations
 
 import json
+import time
 from dataclasses import dataclass
 
 from .fixture_server import SITE_HOSTS
-from .tab import Tab, shadow
+from .tab import Tab, WaitTimeout, shadow
 
 
 @dataclass(frozen=True)
@@ -74,6 +75,7 @@ BLOCKED = {
 
 
 # Each site's list or board view, with the cards it shows (external ids, in page order).
+# Asana's and Jira's boards are in the sites' dark themes, Trello's is light.
 BOARDS = {
     "asana": (f"https://app.asana.com{ASANA_PROJECT}/board",
               ["1202000000000201", "1202000000000202", "1202000000000203"]),
@@ -81,6 +83,16 @@ BOARDS = {
              ["ACME-101", "ACME-102", "ACME-103"]),
     "trello": ("https://trello.com/b/AbCd1234/product-roadmap",
                ["Xy12Ab34", "Qw34Er56", "Mk66Up99"]),
+}
+
+
+DARK_BOARDS = {"asana": True, "jira": True, "trello": False}
+
+# The site's own title element on each detail page: our widget must not move it.
+TITLES = {
+    "asana": ".TaskPane .TaskPaneTitle textarea",
+    "jira": 'h1[data-testid="issue.views.issue-base.foundation.summary.heading"]',
+    "trello": '[data-testid="card-back-title-input"]',
 }
 
 
@@ -116,8 +128,15 @@ def panel(css: str) -> str:
 
 
 def wait_attr(tab: Tab, element: str, name: str, value: str, timeout: float = 5) -> None:
-    """Wait until an element's attribute equals *value* (string compare)."""
-    tab.wait_for(f"{attr(element, name)} === {json.dumps(value)}", timeout)
+    """Wait until an element's attribute equals *value*; on timeout, say what it was."""
+    deadline = time.monotonic() + timeout
+    while True:
+        seen = tab.evaluate(attr(element, name))
+        if seen == value:
+            return
+        if time.monotonic() >= deadline:
+            raise WaitTimeout(f"{name} is {seen!r}, not {value!r}, after {timeout}s: {element}")
+        time.sleep(0.05)
 
 
 def seconds(tab: Tab, element: str, name: str = "data-today-seconds") -> int:

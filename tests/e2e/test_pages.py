@@ -18,8 +18,8 @@ from .options_page import diagnostics, open_options, open_timesheet
 from .relay import Account, Relay
 from .scenarios import add_edit_delete_entry, eventually, open_panel, relay_timer
 from .surface import (
-    BLOCKED, BOARDS, DETAIL, MARKUP, MARKUP_TITLE, MISSING_ANCHOR, NEXT, PANEL, attr, inner,
-    open_task, panel, seconds, timer_in, timers_count, wait_attr,
+    BLOCKED, BOARDS, DARK_BOARDS, DETAIL, MARKUP, MARKUP_TITLE, MISSING_ANCHOR, NEXT, PANEL,
+    attr, inner, open_task, panel, seconds, timer_in, timers_count, wait_attr,
 )
 
 PANEL_SITE = {"chromium": ["jira", "asana"], "firefox": ["trello"]}
@@ -33,6 +33,8 @@ def test_panel_adds_edits_and_deletes_entries(
     tab = signed_in[kind].new_tab()
     open_task(tab, DETAIL[site])
     add_edit_delete_entry(tab, DETAIL[site], relay, owner, f"Reviewed logs on {site} in {kind}")
+    # Trello's focus lock (the fixture's, like Atlaskit's) never had to pull focus back.
+    assert tab.evaluate("window.__focusLockSteals ?? 0") == 0
     tab.close()
 
 
@@ -147,6 +149,10 @@ def test_board_cards_get_compact_timers_that_keep_clicks(
         "[...document.querySelectorAll('taskclock-timer')].map((t) => t.dataset.externalId)"
     )
     assert shown == ids and tab.evaluate(timers_count(site, ids[0])) == 1
+    themes = tab.evaluate(
+        "[...document.querySelectorAll('taskclock-timer')].map((t) => t.dataset.theme ?? null)"
+    )
+    assert themes == [("dark" if DARK_BOARDS[site] else None)] * len(ids)
     card = timer_in("body", site, ids[1])
     tab.wait_for(f"{attr(card, 'data-state')} !== 'signed-out'")
     tab.click(inner(card, '[data-action="toggle"]'))

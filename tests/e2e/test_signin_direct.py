@@ -7,13 +7,15 @@ password is tried before the real sign-in.
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from .conftest import BROWSERS, Browser
 from .options_page import ERROR, open_options, sign_in_direct, status, submit_sign_in
 from .relay import Account, Relay
 from .scenarios import clock_in_and_out, start_elsewhere_then_stop
-from .surface import DETAIL, attr, open_task
+from .surface import DETAIL, TITLES, attr, open_task
 from .tab import Tab
 
 
@@ -47,27 +49,48 @@ def test_sign_in_direct(
     tab.close()
 
 
+@pytest.fixture(scope="module")
+def signed_in_direct(browsers: dict[str, Browser], relay: Relay, owner: Account) -> dict[str, Browser]:
+    """Both browsers signed in (a no-op after test_sign_in_direct; needed with ``-k``)."""
+    for browser in browsers.values():
+        tab = open_options(browser)
+        if status(tab) != "signed-in":
+            tab.close()
+            tab = sign_in_direct(browser, relay.url, owner)
+        tab.close()
+    return browsers
+
+
 @pytest.mark.parametrize("site", sorted(DETAIL))
 @pytest.mark.parametrize("kind", BROWSERS)
 def test_timer_appears_with_source_and_external_id(
-    kind: str, site: str, browsers: dict[str, Browser]
+    kind: str, site: str, signed_in_direct: dict[str, Browser]
 ) -> None:
     page = DETAIL[site]
-    tab = browsers[kind].new_tab()
+    tab = signed_in_direct[kind].new_tab()
     open_task(tab, page)
     assert tab.evaluate(attr(page.timer, "data-source")) == site
     assert tab.evaluate(attr(page.timer, "data-external-id")) == page.external_id
     assert tab.evaluate(attr(page.timer, "data-state")) in ("idle", "today")
     assert tab.evaluate(attr(page.timer, "data-placement")) is None
+    # No layout shift: the site's title sits where it sits without our widget.
+    title = f"document.querySelector({json.dumps(TITLES[site])})"
+    box = f"JSON.stringify({title}.getBoundingClientRect())"
+    with_widget = tab.evaluate(box)
+    without = tab.evaluate(
+        f"(() => {{ const t = {page.timer}; const mark = document.createComment('');"
+        f" t.replaceWith(mark); const b = {box}; mark.replaceWith(t); return b; }})()"
+    )
+    assert with_widget == without
     tab.close()
 
 
 @pytest.mark.parametrize(("first", "second"), [("chromium", "firefox"), ("firefox", "chromium")])
 def test_start_moves_live_across_browsers_and_stop_shows_today(
-    first: str, second: str, browsers: dict[str, Browser], relay: Relay, owner: Account
+    first: str, second: str, signed_in_direct: dict[str, Browser], relay: Relay, owner: Account
 ) -> None:
     pages = ("asana", "trello") if first == "chromium" else ("jira", "asana")
-    a, b = browsers[first].new_tab(), browsers[second].new_tab()
+    a, b = signed_in_direct[first].new_tab(), signed_in_direct[second].new_tab()
     open_task(a, DETAIL[pages[0]])
     open_task(b, DETAIL[pages[1]])
     start_elsewhere_then_stop(a, DETAIL[pages[0]], b, DETAIL[pages[1]], relay, owner)
@@ -77,9 +100,9 @@ def test_start_moves_live_across_browsers_and_stop_shows_today(
 
 @pytest.mark.parametrize("kind", BROWSERS)
 def test_attendance_badge_clocks_in_and_out(
-    kind: str, browsers: dict[str, Browser], relay: Relay, owner: Account
+    kind: str, signed_in_direct: dict[str, Browser], relay: Relay, owner: Account
 ) -> None:
-    tab = browsers[kind].new_tab()
+    tab = signed_in_direct[kind].new_tab()
     open_task(tab, DETAIL["jira"])
     clock_in_and_out(tab, relay, owner)
     tab.close()
