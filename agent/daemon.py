@@ -27,7 +27,7 @@ from agent.ipc import read_message, write_message
 from agent.link import RelayLink
 from agent.outbox import Command, DuplicateCommand, Outbox
 from agent.relay_client import Answer
-from agent.replay import Verdict
+from agent.replay import Verdict, stamped_body
 from agent.routes import Route, route_for
 from agent.state import TodayState
 from bridge.core.errors import InvalidInput, TaskclockError
@@ -285,8 +285,10 @@ class Daemon:
             raise NotLoggedIn("the agent is not signed in: run `taskclock agent login`")
         if not isinstance(key, str) or not 8 <= len(key) <= 200:
             key = str(uuid.uuid4())
+        accepted_at = time.time()
+        body = stamped_body(route.op, route.body, accepted_at, self.link.clock)
         command = Command(key=key, account=login.account, op=route.op, method=route.method, path=route.path,
-                          body=route.body, accepted_at=time.time())
+                          body=body, accepted_at=accepted_at)
         try:
             command = self.outbox.append(command)
         except DuplicateCommand:

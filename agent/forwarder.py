@@ -2,7 +2,7 @@
 
 Create one ``Forwarder`` in the daemon and run ``run()`` as a task; call ``kick()``
 after each ``Outbox.append``. It waits until the link is online, sends the oldest
-command first with its Idempotency-Key (and ``occurred_at`` when it waited), removes it
+command first, exactly as stored, with its Idempotency-Key, removes it
 once the relay answered, and on a network failure stops and waits, so that nothing
 overtakes a command that has not gone through. The decisions are ``agent.replay``'s.
 """
@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
 from typing import Protocol
 
 from agent.backoff import Backoff
@@ -19,7 +18,7 @@ from agent.errors import RelayUnreachable
 from agent.link import RelayLink
 from agent.outbox import Command, Outbox
 from agent.relay_client import Answer
-from agent.replay import Verdict, send_body, verdict
+from agent.replay import Verdict, verdict
 from bridge.core.errors import TaskclockError
 
 log = logging.getLogger("taskclock.agent.forwarder")
@@ -73,9 +72,9 @@ class Forwarder:
             client = self._link.client
             if client is None:
                 return self._stall(command, "not connected")
-            body = send_body(command, time.time(), self._link.clock)
             try:
-                answer = await client.call(command.method, command.path, body=body, idempotency_key=command.key)
+                answer = await client.call(command.method, command.path, body=command.body,
+                                           idempotency_key=command.key)
             except RelayUnreachable as exc:
                 return self._stall(command, exc.message)
             outcome = verdict(answer.status, str(answer.error.get("code")) if not answer.ok else None)

@@ -1,8 +1,11 @@
-"""What to do with an outbox command and the relay's answer to it, without I/O.
+"""What to send for an outbox command and what to do with the relay's answer, without I/O.
 
-Call ``send_body`` just before a command goes out (it stamps ``occurred_at`` on timer
-commands that waited), then ``verdict`` with the answer's status and error code. The
-daemon's sender obeys: ``DONE`` and ``REJECTED`` remove the row (a refusal will not
+Call ``stamped_body`` when a command is accepted, before it is written to the outbox:
+timer and attendance commands get ``occurred_at``, the click's time on the relay's
+clock. The body is then fixed for good, because the relay fingerprints the body with
+the Idempotency-Key: a replay must be byte-for-byte the same request, or it would be
+refused as a reused key. Call ``verdict`` with each answer's status and error code;
+the daemon's sender obeys: ``DONE`` and ``REJECTED`` remove the row (a refusal will not
 change by repeating it), ``REAUTH`` signs in again and repeats, ``RETRY`` keeps the row
 and every later one (order matters: a pause must not overtake its start).
 """
@@ -14,15 +17,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from agent.clock import ClockOffset
-from agent.outbox import Command
 from agent.routes import TIMED_OPS
-
-#: A command sent within this many seconds of the click goes without ``occurred_at``:
-#: the relay's own clock is then closer to the click than our estimate of it.
-FRESH_SECONDS = 1.0
-#: Keep a stamped time this far behind our estimate of the relay's "now", so an
-#: estimation error cannot make it look like the future.
-FUTURE_MARGIN = 0.2
 
 #: Statuses a repeat may cure (the relay is restarting, overloaded, rate limiting).
 _TRANSIENT = frozenset({408, 425, 429, 500, 502, 503, 504})
@@ -48,19 +43,19 @@ def verdict(status: int | None, error_code: str | None = None) -> Verdict:
     return Verdict.REJECTED
 
 
-def occurred_at(command: Command, now: float, clock: ClockOffset) -> str | None:
-    """The click's time on the relay's clock, RFC 3339; ``None`` for a fresh command."""
-    if command.op not in TIMED_OPS or now - command.accepted_at < FRESH_SECONDS:
-        return None
-    margin = FUTURE_MARGIN + (clock.uncertainty if clock.known else 0.0)
-    local = min(command.accepted_at, now - margin)
-    instant = datetime.fromtimestamp(local + clock.offset, tz=timezone.utc)
+def occurred_at(accepted_at: float, clock: ClockOffset) -> str:
+    """A local instant on the relay's clock, RFC 3339 with whole seconds."""
+    instant = datetime.fromtimestamp(accepted_at + clock.offset, tz=timezone.utc)
     return instant.isoformat(timespec="seconds")
 
 
-def send_body(command: Command, now: float, clock: ClockOffset) -> dict[str, Any] | None:
-    """The body to send for ``command`` now: its stored body plus ``occurred_at`` if due."""
-    stamp = occurred_at(command, now, clock)
-    if stamp is None:
-        return command.body
-    return {**(command.body or {}), "occurred_at": stamp}
+def stamped_body(op: str, body: dict[str, Any] | None, accepted_at: float, clock: ClockOffset) -> dict[str, Any] | None:
+    """``body`` with ``occurred_at`` added for the ops that take it (a browser's own wins).
+
+    Stamped at acceptance, so a command sent at once and one replayed after an outage
+    both carry the moment of the click; the relay reads a stamp up to a few seconds
+    ahead of its clock as "now", which absorbs the offset estimate's error.
+    """
+    if op not in TIMED_OPS or (body is not None and body.get("occurred_at")):
+        return body
+    return {**(body or {}), "occurred_at": occurred_at(accepted_at, clock)}

@@ -10,7 +10,7 @@ import pytest
 from agent.backoff import Backoff
 from agent.clock import ClockOffset
 from agent.outbox import Command
-from agent.replay import Verdict, occurred_at, send_body, verdict
+from agent.replay import Verdict, occurred_at, stamped_body, verdict
 from agent.routes import route_for
 from agent.state import TodayState
 from bridge.core.errors import InvalidInput
@@ -66,15 +66,16 @@ def test_verdicts() -> None:
         assert verdict(status, "x") is Verdict.REJECTED
 
 
-def test_occurred_at_only_for_timer_commands_that_waited() -> None:
+def test_timer_and_attendance_commands_are_stamped_with_the_click_on_the_relay_clock() -> None:
     clock = ClockOffset()
     clock.observe(100.0, 100.0, 160.0, resolution=0.0)  # relay exactly 60 s ahead
-    assert occurred_at(command("timer.stop", 1000.0), 1000.5, clock) is None
-    assert occurred_at(command("entries.create", 1000.0), 2000, clock) is None
-    stamp = occurred_at(command("timer.stop", 1000.0), 1100, clock)
-    assert stamp == datetime.fromtimestamp(1060, tz=timezone.utc).isoformat(timespec="seconds")
-    body = send_body(command("timer.pause", 1000.0, {"notes": "n"}), 1100, clock)
-    assert body == {"notes": "n", "occurred_at": stamp}
+    stamp = datetime.fromtimestamp(1060, tz=timezone.utc).isoformat(timespec="seconds")
+    assert occurred_at(1000.0, clock) == stamp
+    assert stamped_body("timer.pause", {"notes": "n"}, 1000.0, clock) == {"notes": "n", "occurred_at": stamp}
+    assert stamped_body("attendance.toggle", None, 1000.0, clock) == {"occurred_at": stamp}
+    assert stamped_body("entries.create", {"task_id": 1}, 1000.0, clock) == {"task_id": 1}
+    own = {"occurred_at": "2027-01-01T00:00:00+00:00"}
+    assert stamped_body("timer.stop", own, 1000.0, clock) == own
 
 
 def test_routes() -> None:

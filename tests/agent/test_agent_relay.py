@@ -211,11 +211,14 @@ def test_sigkill_while_the_relay_holds_the_request_sends_it_once(stack: Stack) -
     host = connected_host(stack)
     task_id = resolve_task(host)
     stack.relay.freeze()
+    clicked = time.time()
     try:
-        host.send({"id": "frozen", "op": "entries.create", "idempotency_key": str(uuid.uuid4()),
+        host.send({"id": "frozen-1", "op": "timer.start", "idempotency_key": str(uuid.uuid4()),
+                   "args": {"task_id": task_id}})
+        host.send({"id": "frozen-2", "op": "entries.create", "idempotency_key": str(uuid.uuid4()),
                    "args": {"task_id": task_id, "date": datetime.now(timezone.utc).date().isoformat(),
                             "duration_seconds": 60, "notes": "sent while frozen"}})
-        wait_until(lambda: host.request("status")["result"]["outbox"] == 1, what="command in the outbox")
+        wait_until(lambda: host.request("status")["result"]["outbox"] == 2, what="commands in the outbox")
         pid = daemon_pid(stack.home)
         assert pid is not None
         os.kill(pid, signal.SIGKILL)
@@ -227,4 +230,8 @@ def test_sigkill_while_the_relay_holds_the_request_sends_it_once(stack: Stack) -
     wait_until(lambda: again.request("status")["result"]["outbox"] == 0, what="outbox drained after restart")
     items = stack.reader().get(f"/entries?task_id={task_id}")["items"]
     assert [item["notes"] for item in items] == ["sent while frozen"]
+    timer = stack.reader().get("/timer")["timer"]
+    assert timer is not None and abs(instant(timer["started_at"]) - clicked) <= 2
+    log = (stack.home / "agent.log").read_text()
+    assert "relay refused" not in log  # the replays matched the first sends byte for byte
     assert again.close() == 0
