@@ -169,9 +169,12 @@ export class Controller {
       case 'event':
         this.dispatch({ type: 'event', event: stampAttendance(frame, this.deps.now()) });
         break;
-      case 'snapshot':
-        this.dispatch({ type: 'snapshot', seq: frame.seq });
+      case 'snapshot': {
+        // The relay's snapshot state is /today; the agent's wraps it as {today}.
+        const today = frame.state?.today ?? frame.state;
+        this.dispatch({ type: 'snapshot', seq: frame.seq, today: today?.date ? stampAttendanceView(today, this.deps.now()) : null });
         break;
+      }
       case 'welcome':
         if (this.state.seq === 0) this.dispatch({ type: 'snapshot', seq: frame.seq }); // first contact: /today covers the past
         this.dispatch({ type: 'welcome', seq: frame.seq });

@@ -1,9 +1,10 @@
 // The direct transport's live websocket: hello with token and the last seq seen,
-// welcome, then events (or a snapshot when the gap is too old); ping every 20 s so a
+// welcome, then events (or a snapshot when the gap is too old); a token_expiring
+// warning is answered with {type: "auth", token} after a refresh; ping every 20 s so a
 // dead connection is noticed (and so Chromium keeps the service worker alive);
 // reconnect with jittered exponential backoff; 4401 means "refresh the token first".
 
-import { CLOSE_UNAUTHENTICATED, MESSAGE_TYPES } from '../lib/protocol.js';
+import { CLOSE_UNAUTHENTICATED, ERROR_CODES, MESSAGE_TYPES } from '../lib/protocol.js';
 
 export const PING_INTERVAL_MS = 20_000;
 export const PONG_TIMEOUT_MS = 10_000;
@@ -86,13 +87,27 @@ export class LiveSocket {
       socket.send(JSON.stringify({ type: MESSAGE_TYPES.PONG }));
       return;
     }
-    if (frame.type === MESSAGE_TYPES.PONG) return;
+    if (frame.type === MESSAGE_TYPES.PONG || frame.type === MESSAGE_TYPES.AUTH) return;
+    if (frame.type === MESSAGE_TYPES.ERROR && frame.error?.code === ERROR_CODES.TOKEN_EXPIRING) {
+      this.renew(socket);
+      return;
+    }
     if (frame.type === MESSAGE_TYPES.WELCOME) {
       this.attempt = 0;
       this.startHeartbeat(socket);
       this.options.onConnected?.(true);
     }
     this.options.onFrame?.(frame);
+  }
+
+  /** The relay warns before the token expires: refresh it and hand it over in band. */
+  async renew(socket) {
+    try {
+      await this.options.onUnauthenticated();
+    } catch {
+      return; // the relay closes with 4401 at expiry; closed() gives up then
+    }
+    if (socket === this.socket) socket.send(JSON.stringify({ type: MESSAGE_TYPES.AUTH, token: this.options.token() }));
   }
 
   async closed(socket, code) {

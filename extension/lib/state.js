@@ -59,8 +59,11 @@ export function reduce(state, action) {
       return applyTaskViews(state, action.items ?? []);
     case 'event':
       return applyEvent(state, action.event);
-    case 'snapshot':
-      return { ...state, seq: Math.max(state.seq, Number(action.seq) || 0), stale: true };
+    case 'snapshot': {
+      // A snapshot that carries /today replaces the day; one without it asks for a re-read.
+      const seq = Math.max(state.seq, Number(action.seq) || 0);
+      return action.today ? { ...applyToday(state, action.today), seq } : { ...state, seq, stale: true };
+    }
     case 'welcome':
       return { ...state, connected: true };
     default:

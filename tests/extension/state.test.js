@@ -165,3 +165,10 @@ test('public state leaves out bookkeeping and secrets', () => {
   assert.equal('seenEntries' in state, false);
   assert.deepEqual(Object.keys(state.user).sort(), ['id', 'role', 'username']);
 });
+
+test('a snapshot carrying /today replaces the day without a re-read', () => {
+  const state = reduce(signedInWithToday([{ task_id: 1, seconds: 600 }]), { type: 'snapshot', seq: 80, today: { date: '2026-11-26', tasks: [{ task_id: 2, seconds: 30 }], timer: null, attendance: null } });
+  assert.equal(state.seq, 80);
+  assert.deepEqual(state.todayByTask, { 2: 30 });
+  assert.equal(state.stale, false);
+});

@@ -241,3 +241,22 @@ test('live socket: a failed refresh stops reconnecting', async () => {
   assert.equal(FakeSocket.all.length, 1);
   live.stop();
 });
+
+test('live socket: token_expiring is answered in band with a refreshed token', async () => {
+  FakeSocket.all = [];
+  let token = 'A1';
+  const live = new LiveSocket({
+    WebSocketImpl: FakeSocket, url: () => 'ws://r', token: () => token, since: () => 7,
+    onUnauthenticated: async () => { token = 'A2'; },
+  });
+  live.start();
+  await tick(5);
+  const socket = FakeSocket.all[0];
+  socket.serverSends({ type: 'welcome', seq: 7 });
+  socket.serverSends({ type: 'error', error: { code: 'token_expiring', expires_at: 1 } });
+  await tick(5);
+  assert.deepEqual(socket.sent.at(-1), { type: 'auth', token: 'A2' });
+  socket.serverSends({ type: 'auth', ok: true, expires_at: 2 });
+  assert.equal(FakeSocket.all.length, 1, 'no reconnect needed');
+  live.stop();
+});
