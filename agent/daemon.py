@@ -23,7 +23,7 @@ from agent.credentials import Credentials, StoredLogin
 from agent.errors import AgentError, NotLoggedIn, RelayUnreachable
 from agent.forwarder import Forwarder
 from agent.framing import FrameProblem
-from agent.ipc import read_message, write_message
+from agent.ipc import peer_is_this_user, read_message, write_message
 from agent.link import RelayLink
 from agent.outbox import Command, DuplicateCommand, Outbox
 from agent.relay_client import Answer
@@ -217,6 +217,10 @@ class Daemon:
 
     async def serve_port(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         """One native host's connection: read requests until it goes away."""
+        if not peer_is_this_user(writer):
+            log.warning("refused a connection from another OS user")
+            writer.close()
+            return
         port = BrowserPort(writer)
         self.ports.add(port)
         tasks: set[asyncio.Task[None]] = set()

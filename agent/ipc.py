@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import os
 import socket
+import struct
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import IO, Any
@@ -94,6 +95,20 @@ async def read_message(reader: asyncio.StreamReader) -> Any | FrameProblem | Non
     except asyncio.IncompleteReadError:
         return None
     return decode_payload(payload)
+
+
+def peer_is_this_user(writer: asyncio.StreamWriter) -> bool:
+    """Whether the process at the other end runs as this OS user (Linux SO_PEERCRED).
+
+    The socket's mode already keeps others out; this holds even if someone loosened it.
+    Where the kernel cannot say (macOS, BSD), the file mode is the guard.
+    """
+    sock = writer.get_extra_info("socket")
+    if sock is None or not hasattr(socket, "SO_PEERCRED"):
+        return True
+    credentials = sock.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, struct.calcsize("3i"))
+    _pid, uid, _gid = struct.unpack("3i", credentials)
+    return uid == os.getuid()
 
 
 def write_message(writer: asyncio.StreamWriter, message: Any) -> None:

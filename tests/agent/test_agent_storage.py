@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import io
 import json
 import os
 import stat
@@ -17,8 +18,10 @@ from keyring.backend import KeyringBackend
 from agent.config import FIREFOX_ADDON_ID, HOST_NAME, AgentConfig
 from agent.credentials import Credentials, StoredLogin, refusal
 from agent.errors import AgentError, KeyringUnavailable, NotLoggedIn
+from agent.framing import FrameDecoder
 from agent.installer import install, manifest_dir_for, uninstall
-from agent.ipc import connect, listen, read_message, take_instance_lock, write_message
+from agent.ipc import connect, listen, peer_is_this_user, read_message, take_instance_lock, write_message
+from agent.native_host import BrowserSide
 from agent.outbox import Command, DuplicateCommand, Outbox
 from agent.sealing import Sealer
 from bridge.extension_build import CHROMIUM_EXTENSION_ID
@@ -157,3 +160,32 @@ def test_only_one_daemon_per_home(config: AgentConfig) -> None:
     again = take_instance_lock(config.home)
     assert again is not None
     again.close()
+
+
+def test_an_answer_too_big_for_the_browser_becomes_an_error_frame() -> None:
+    stream = io.BytesIO()
+    browser = BrowserSide(stream)
+    browser.send({"id": "r1", "ok": True, "result": {"blob": "x" * (2 * 1024 * 1024)}})
+    browser.send({"type": "event", "data": "y" * (2 * 1024 * 1024)})  # a push that large is dropped
+    browser.send({"id": "r2", "ok": True, "result": {}})
+    frames = FrameDecoder().feed(stream.getvalue())
+    assert frames[0]["id"] == "r1" and frames[0]["error"]["code"] == "response_too_large"
+    assert frames[1:] == [{"id": "r2", "ok": True, "result": {}}]
+    assert len(stream.getvalue()) < 1024
+
+
+async def test_socket_peer_is_checked_to_be_this_user(config: AgentConfig) -> None:
+    seen: list[bool] = []
+
+    async def check(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        seen.append(peer_is_this_user(writer))
+        writer.close()
+
+    server = await listen(config.socket_path, check)
+    try:
+        _reader, writer = await connect(config.socket_path)
+        await asyncio.sleep(0.1)
+        writer.close()
+    finally:
+        server.close()
+    assert seen == [True]
