@@ -28,6 +28,8 @@ class Plan:
     load_processes: int = 4
     #: Clients offer permessage-deflate, as browsers do; ``--no-deflate`` turns it off.
     deflate: bool = True
+    #: Commands per second for the second fan-out run (0: skip); set from benchmark 2.
+    sustained_rate: float = 0.0
 
     @property
     def sockets(self) -> int:

@@ -34,6 +34,7 @@ def command_ack(plan: Plan, seeded: Seeded, server: ServerProcess, baseline: Ser
     throughput = Row(
         "2. command throughput at saturation", f"{rate:,.0f} commands/s ({plan.saturate_concurrency} in flight, {failed} failed)",
         "report (no goal)", f"{base_rate:,.0f} inserts/s ({b_failed} failed)", ratio(base_rate, rate), None if done == 0 else True,
+        value=rate,
     )
     return [latency, throughput]
 

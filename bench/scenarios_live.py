@@ -23,6 +23,8 @@ TIMER_EVENTS = {"timer.started", "timer.stopped"}
 #: Concurrent handshakes per load process during the storm (all clients at once would
 #: only measure the listen backlog's SYN retries).
 STORM_CONCURRENCY = 250
+#: The storm's goal is 10 s; after this long the figure is "not all caught up".
+STORM_GIVE_UP_SECONDS = 60.0
 
 
 @dataclass
@@ -46,19 +48,24 @@ class Target:
 
 @dataclass
 class Capacity:
+    """Sockets held at the end, and memory measured on the fresh process's first fleet
+    (before any traffic or churn: the per-socket cost without fragmentation)."""
+
     target: int
     connected: int
     failed: int
     errors: list[str]
     connect_seconds: float
     rss_before: int
+    rss_first_fleet: int
+    first_fleet: int
     rss_after: int
     idle_cpu_percent: float
     idle_seconds: float
 
     @property
     def bytes_per_socket(self) -> float:
-        return (self.rss_after - self.rss_before) / self.connected if self.connected else float("nan")
+        return (self.rss_first_fleet - self.rss_before) / self.first_fleet if self.first_fleet else float("nan")
 
     @property
     def total_bytes_per_socket(self) -> float:
@@ -69,6 +76,8 @@ class Capacity:
 class LiveResult:
     connect: dict[str, Any] = field(default_factory=dict)
     fanout: analysis.FanOut | None = None
+    #: The same at a rate the relay sustains (half its measured command throughput).
+    fanout_sustained: analysis.FanOut | None = None
     broadcast: analysis.Broadcasts | None = None
     storm_seconds: list[float] = field(default_factory=list)
     storm_connected: int = 0
@@ -91,16 +100,20 @@ def live_measurements(plan: Plan, seeded: Seeded, target: Target, selected: set[
         rss_before = machine.process_rss_bytes(target.server.pid)
         with SocketFleet(target.socket_url, plans, plan.load_processes, deflate=plan.deflate) as fleet:
             result.connect = fleet.connect()
+            time.sleep(1.0)  # the welcome frames are flushed
+            rss_connected = machine.process_rss_bytes(target.server.pid)
             print(f"    connected {result.connect['connected']:,} sockets in {result.connect['seconds']:.1f} s"
                   f" ({result.connect['failed']} failed {result.connect['errors'][:1]})", flush=True)
             if "live" in selected:
-                result.fanout = _fanout(plan, seeded, target, fleet)
+                result.fanout = _fanout(plan, seeded, target, fleet, plan.fanout_rate)
+                if plan.sustained_rate:
+                    result.fanout_sustained = _fanout(plan, seeded, target, fleet, plan.sustained_rate)
                 result.broadcast = _broadcast(plan, seeded, target, fleet, result.connect["connected"])
                 _storm(plan, seeded, target, fleet, result)
                 print(f"    storm: {len(result.storm_seconds):,} caught up", flush=True)
             if "capacity" in selected:
                 held = sum(fleet.ask("count"))
-                result.capacity = _top_up(plan, seeded, target, held, rss_before)
+                result.capacity = _top_up(plan, seeded, target, held, (rss_before, rss_connected, result.connect["connected"]))
     return result
 
 
@@ -109,14 +122,14 @@ def _drain(fleet: SocketFleet, seconds: float = 2.0) -> list[analysis.Record]:
     return fleet.collect()
 
 
-def _fanout(plan: Plan, seeded: Seeded, target: Target, fleet: SocketFleet) -> analysis.FanOut:
+def _fanout(plan: Plan, seeded: Seeded, target: Target, fleet: SocketFleet, rate: float) -> analysis.FanOut:
     fleet.record(True)
     if target.is_relay:
         sent = in_load_process(commands.relay_fanout, target.server.base_url, relay.TENANT, seeded.task_id,
-                               dict(seeded.users), plan.fanout_rate, plan.fanout_seconds)
+                               dict(seeded.users), rate, plan.fanout_seconds)
     else:
         sent = in_load_process(commands.baseline_fanout, target.socket_url, [u for u, _ in seeded.users],
-                               plan.fanout_rate, plan.fanout_seconds)
+                               rate, plan.fanout_seconds)
     records = _drain(fleet)
     fleet.record(False)
     names = TIMER_EVENTS if target.is_relay else {"timer.started"}
@@ -144,14 +157,14 @@ def _storm(plan: Plan, seeded: Seeded, target: Target, fleet: SocketFleet, resul
     else:
         in_load_process(commands.baseline_one_each, target.socket_url, [u for u, _ in seeded.users])
     began = time.monotonic()
-    answers = fleet.ask("storm", ("timer.started", STORM_CONCURRENCY), timeout=120)
+    answers = fleet.ask("storm", ("timer.started", STORM_CONCURRENCY, STORM_GIVE_UP_SECONDS), timeout=STORM_GIVE_UP_SECONDS + 60)
     result.storm_seconds = sorted(at - began for answer in answers for at in answer["caught_up"])
     result.storm_connected = sum(a["connected"] for a in answers)
     result.storm_failed = sum(a["failed"] for a in answers)
     result.storm_errors = [e for a in answers for e in a["errors"]][:3]
 
 
-def _top_up(plan: Plan, seeded: Seeded, target: Target, held: int, rss_before: int) -> Capacity:
+def _top_up(plan: Plan, seeded: Seeded, target: Target, held: int, first: tuple[int, int, int]) -> Capacity:
     """Add idle sockets up to ``plan.capacity_target``; RSS per socket and idle CPU."""
     extra = max(0, plan.capacity_target - held)
     plans = target.socket_plans(seeded, 0, extra)
@@ -169,5 +182,6 @@ def _top_up(plan: Plan, seeded: Seeded, target: Target, held: int, rss_before: i
         still_open = sum(fleet.ask("count"))
     total = held + connect["connected"]
     print(f"    capacity: {total:,} sockets, {still_open:,} of the top-up still open after the idle window", flush=True)
+    rss_before, rss_connected, first_fleet = first
     return Capacity(plan.capacity_target, total, connect["failed"], connect["errors"], connect["seconds"],
-                    rss_before, rss_after, 100.0 * cpu / idle, idle)
+                    rss_before, rss_connected, first_fleet, rss_after, 100.0 * cpu / idle, idle)

@@ -106,14 +106,26 @@ class Loader:
                 client.ws.transport.abort()
             client.ws = None
 
-    async def storm(self, waiting_for: str, concurrency: int) -> dict[str, Any]:
-        """Reconnect every socket with since=its last seq; report when each caught up."""
+    async def storm(self, waiting_for: str, concurrency: int, within: float) -> dict[str, Any]:
+        """Reconnect every socket with since=its last seq; report when each caught up.
+
+        Gives up ``within`` seconds after starting (handshakes still pending are
+        cancelled), so a slow server cannot stretch the run.
+        """
         for client in self.clients:
             client.since, client.caught_up_at, client.waiting_for = client.last_seq, 0.0, waiting_for
-        result = await self.connect_all(concurrency)
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline and any(c.ws is not None and not c.caught_up_at for c in self.clients):
+        stop_at = time.monotonic() + within
+        connecting = asyncio.ensure_future(self.connect_all(concurrency))
+        while time.monotonic() < stop_at:
+            if connecting.done() and all(c.caught_up_at for c in self.clients if c.ws is not None):
+                break
             await asyncio.sleep(0.05)
+        if connecting.done():
+            result = connecting.result()
+        else:
+            connecting.cancel()
+            await asyncio.gather(connecting, return_exceptions=True)
+            result = {"connected": self.open_count(), "failed": 0, "errors": ["gave up: not all reconnected in time"], "seconds": within}
         result["caught_up"] = [c.caught_up_at for c in self.clients if c.caught_up_at]
         for client in self.clients:
             client.waiting_for = ""

@@ -62,6 +62,8 @@ class Row:
     ratio: float | None = None
     met: bool | None = None
     notes: list[str] = field(default_factory=list)
+    #: The headline number, for later benchmarks that size their load by it.
+    value: float | None = None
 
     @property
     def verdict(self) -> str:
