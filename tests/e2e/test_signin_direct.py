@@ -50,7 +50,9 @@ def test_sign_in_direct(
 
 
 @pytest.fixture(scope="module")
-def signed_in_direct(browsers: dict[str, Browser], relay: Relay, owner: Account) -> dict[str, Browser]:
+def signed_in_direct(
+    browsers: dict[str, Browser], relay: Relay, owner: Account
+) -> dict[str, Browser]:
     """Both browsers signed in (a no-op after test_sign_in_direct; needed with ``-k``)."""
     for browser in browsers.values():
         tab = open_options(browser)
