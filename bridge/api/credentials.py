@@ -67,7 +67,6 @@ async def _user_of_api_token(call: Call, tenant: Tenant, presented: str) -> tupl
     found = await credentials.api_token_user(call.session, tenant.id, opaque.digest(presented.strip()))  # type: ignore[arg-type]
     if found is None:
         await refuse(call, NotAuthenticated("unknown or revoked API token", code="invalid_credentials"))
-    assert found is not None
     row, user = found
     if row.disabled_at is not None or user.totp_enabled:
         raise NotAuthenticated("API tokens stop working once two-factor authentication is on", code="api_token_disabled")
