@@ -1,4 +1,4 @@
-"""``python -m bench.profile commands|month [--seconds S]``: py-spy on the relay under load.
+"""``python -m bench.profile commands|month|connect [--seconds S]``: py-spy on the relay under load.
 
 Call when a goal is missed, to see where the relay's time goes. Seeds a small tenant,
 starts the relay, records it with ``py-spy`` (the ``bench`` extra) while the load runs,
@@ -33,14 +33,37 @@ def hottest(raw: Path, top: int) -> str:
         own[frames[-1]] += weight
         for frame in set(frames):
             total[frame] += weight
-    lines = [f"{samples} samples", "own time:"]
+    lines = [f"{samples} samples", "own time by package (idle waits included):"]
+    lines += [f"  {100 * n / samples:5.1f} %  {name}" for name, n in _by_package(own).most_common(top)]
+    lines += ["own time:"]
     lines += [f"  {100 * n / samples:5.1f} %  {frame}" for frame, n in own.most_common(top)]
     lines += ["cumulative:"]
     lines += [f"  {100 * n / samples:5.1f} %  {frame}" for frame, n in total.most_common(top * 2)]
     return "\n".join(lines)
 
 
+def _package(frame: str) -> str:
+    """``aiosqlite`` from ``Connection._execute (aiosqlite/core.py:158)``."""
+    inside = frame.rpartition("(")[2]
+    path = inside.split(":")[0]
+    return path.split("/")[0] if "/" in path else path or "?"
+
+
+def _by_package(own: Counter[str]) -> Counter[str]:
+    packages: Counter[str] = Counter()
+    for frame, n in own.items():
+        packages[_package(frame)] += n
+    return packages
+
+
 def _load(kind: str, seeded: relay.Seeded, server: relay.ServerProcess, seconds: float) -> str:
+    if kind == "connect":
+        from bench.sockets import SocketFleet
+
+        plans = [(user, token) for user, token in seeded.users] * 10
+        with SocketFleet(f"ws://127.0.0.1:{server.port}/api/v1/{relay.TENANT}/live", plans, 2) as fleet:
+            done = fleet.connect()
+        return f"{done['connected']} sockets in {done['seconds']:.1f} s"
     if kind == "commands":
         latencies, (done, failed, elapsed) = in_load_process(
             http_load.relay_commands, server.base_url, relay.TENANT, seeded.task_id, dict(seeded.users[:64]), 100, seconds, 32)
@@ -52,7 +75,7 @@ def _load(kind: str, seeded: relay.Seeded, server: relay.ServerProcess, seconds:
 
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.profile")
-    parser.add_argument("kind", choices=["commands", "month"])
+    parser.add_argument("kind", choices=["commands", "month", "connect"])
     parser.add_argument("--seconds", type=float, default=8.0)
     parser.add_argument("--top", type=int, default=25)
     args = parser.parse_args()
@@ -63,7 +86,7 @@ def main() -> None:
         with relay.relay_server(home) as server:
             spy = subprocess.Popen(
                 [str(Path(sys.executable).with_name("py-spy")), "record", "-p", str(server.pid), "-o", str(out), "-f", "raw",
-                 "-r", "250", "-d", str(int(args.seconds + 6))], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                 "-r", "250", "-d", str(int(args.seconds + (30 if args.kind == "connect" else 6)))], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             time.sleep(1.0)
             cpu, began = machine.process_cpu_seconds(server.pid), time.monotonic()
             print(_load(args.kind, seeded, server, args.seconds))
