@@ -147,7 +147,13 @@ class Daemon:
             self.unconfirmed.pop(key, None)
         self.confirmed.clear()
 
+    def saved_seq(self, account: str) -> int:
+        return self.outbox.cursor(account)
+
     def on_live(self, message: dict[str, Any]) -> None:
+        login = self.link.login
+        if login is not None and isinstance(message.get("seq"), int):
+            self.outbox.save_cursor(login.account, self.link.last_seq)
         if message.get("type") == "event":
             self.events.append(message)
             self.refresh_today_soon()

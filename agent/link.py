@@ -42,6 +42,7 @@ class LinkListener(Protocol):
     def on_connection(self, state: str, detail: str | None) -> None: ...
     def on_today(self, today: dict[str, Any]) -> None: ...
     def on_live(self, message: dict[str, Any]) -> None: ...
+    def saved_seq(self, account: str) -> int: ...
 
 
 class RelayLink:
@@ -117,7 +118,7 @@ class RelayLink:
             if self.client is not None:
                 asyncio.get_running_loop().create_task(self.client.close())
             self.client = RelayClient(login, self.clock)
-            self.last_seq = 0
+            self.last_seq = self._listener.saved_seq(login.account)
         else:
             self.client.login = login
         return self.client

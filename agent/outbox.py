@@ -48,6 +48,15 @@ class OutboxRow(SQLModel, table=True):
     last_error: str | None = None
 
 
+class LiveCursor(SQLModel, table=True):
+    """The last live event seq the agent has seen, per account (``since`` after a restart)."""
+
+    __tablename__ = "live_cursor"
+
+    account: str = Field(primary_key=True)
+    seq: int = 0
+
+
 @dataclass(frozen=True)
 class Command:
     """A command as the daemon handles it, body in the clear."""
@@ -76,7 +85,7 @@ class Outbox:
         path.parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(f"sqlite:///{path}", connect_args={"check_same_thread": False})
         event.listen(engine, "connect", _durable_pragmas)
-        SQLModel.metadata.create_all(engine, tables=[OutboxRow.__table__])
+        SQLModel.metadata.create_all(engine, tables=[OutboxRow.__table__, LiveCursor.__table__])
         path.chmod(0o600)
         return cls(engine, sealer)
 
@@ -141,6 +150,20 @@ class Outbox:
             if row is not None:
                 session.delete(row)
                 session.commit()
+
+    def cursor(self, account: str) -> int:
+        """The last event seq saved for ``account``; 0 when none."""
+        with Session(self._engine) as session:
+            row = session.get(LiveCursor, account)
+            return row.seq if row is not None else 0
+
+    def save_cursor(self, account: str, seq: int) -> None:
+        """Remember the last event seq seen, so a restarted daemon asks only for newer ones."""
+        with Session(self._engine) as session:
+            row = session.get(LiveCursor, account) or LiveCursor(account=account)
+            row.seq = seq
+            session.add(row)
+            session.commit()
 
     def _command(self, row: OutboxRow) -> Command:
         body = None

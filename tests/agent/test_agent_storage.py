@@ -56,6 +56,18 @@ def test_outbox_survives_reopen_in_order_and_seals_notes(tmp_path: Path) -> None
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
 
 
+def test_live_cursor_is_kept_per_account(tmp_path: Path) -> None:
+    outbox = Outbox.open(tmp_path / "outbox.db", Sealer(os.urandom(32)))
+    assert outbox.cursor("a") == 0
+    outbox.save_cursor("a", 41)
+    outbox.save_cursor("a", 42)
+    outbox.save_cursor("b", 7)
+    outbox.close()
+    reopened = Outbox.open(tmp_path / "outbox.db", Sealer(os.urandom(32)))
+    assert (reopened.cursor("a"), reopened.cursor("b")) == (42, 7)
+    reopened.close()
+
+
 def test_sealer_binds_to_key_and_row() -> None:
     sealer = Sealer(os.urandom(32))
     sealed = sealer.seal(b"notes", "row-1")
