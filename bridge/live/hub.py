@@ -11,7 +11,6 @@ socket's catch-up, and ``leave`` when it ends.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from dataclasses import dataclass, field
 
@@ -141,6 +140,8 @@ class Hub:
                 self._route(tenant, tenant.sequencer.offer(core.render(row.tenant_id, row.seq, row.user_id, row.name, row.data)))
         finally:
             tenant.filling = None
+        if self._tenants.get(tenant_id) is tenant:
+            self._watch_gap(tenant_id, tenant)  # a hole the log no longer holds: resync sockets
 
     def _spawn(self, coroutine: object) -> asyncio.Task[None]:
         task: asyncio.Task[None] = asyncio.ensure_future(coroutine)  # type: ignore[arg-type]

@@ -240,3 +240,28 @@ async def test_frames_of_every_length_class_arrive_intact(relay, clock):
             await event_log.append(tx, tenant_id, sam.user_id, "entry.updated", {"entry": {"notes": "é" * size}}, clock.now)
     got = await sock.events(len(sizes))
     assert [len(e["data"]["entry"]["notes"]) for e in got] == sizes
+
+
+async def test_an_event_whose_publication_was_lost_is_read_from_the_log(relay, clock):
+    """Another relay committed two events but only the second reached us (it died, or
+    Redis dropped the first): the hub waits briefly, reads the hole from the log, and
+    delivers both, in order."""
+    from bridge.live import core
+    from bridge.store.database import Database
+
+    sam = await relay.user("acme", "sam", role="staff")
+    sock = await Live.open(relay.client, LIVE, sam.token)
+    welcome = await sock.welcome()
+    tenant_id = await _tenant_id(relay, "acme")
+    other_relay = await Database.open(relay.database_url)  # no hub listens to its commits
+    try:
+        async with other_relay.write() as tx:
+            first = await event_log.append(tx, tenant_id, sam.user_id, "attendance.clocked_in", {"n": 1}, clock.now)
+            second = await event_log.append(tx, tenant_id, sam.user_id, "attendance.clocked_out", {"n": 2}, clock.now)
+    finally:
+        await other_relay.close()
+    assert first.seq == welcome["seq"] + 1
+    relay.app[appkeys.HUB].receive([core.render(tenant_id, second.seq, sam.user_id, second.name, second.data)])
+    got = await sock.events(2)
+    assert [(e["seq"], e["data"]["n"]) for e in got] == [(first.seq, 1), (second.seq, 2)]
+    await sock.quiet(0.2)
