@@ -19,7 +19,7 @@ from agent.config import FIREFOX_ADDON_ID, HOST_NAME, AgentConfig
 from agent.credentials import Credentials, StoredLogin, refusal
 from agent.errors import AgentError, KeyringUnavailable, NotLoggedIn
 from agent.framing import FrameDecoder
-from agent.installer import install, manifest_dir_for, uninstall
+from agent.installer import install, launcher_text, manifest_dir_for, uninstall
 from agent.ipc import connect, listen, peer_is_this_user, read_message, take_instance_lock, write_message
 from agent.native_host import BrowserSide
 from agent.outbox import Command, DuplicateCommand, Outbox
@@ -201,3 +201,16 @@ async def test_socket_peer_is_checked_to_be_this_user(config: AgentConfig) -> No
     finally:
         server.close()
     assert seen == [True]
+
+
+def test_per_user_locations_on_macos_and_windows_launcher(config: AgentConfig) -> None:
+    mac = {browser: manifest_dir_for(browser, config, platform="darwin") for browser in ("chrome", "firefox")}
+    assert mac["chrome"] == config.user_home / "Library/Application Support/Google/Chrome/NativeMessagingHosts"
+    assert mac["firefox"] == config.user_home / "Library/Application Support/Mozilla/NativeMessagingHosts"
+    assert manifest_dir_for("chromium", config, platform="linux") == config.config_home / "chromium/NativeMessagingHosts"
+    assert manifest_dir_for("firefox", config, platform="linux") == config.user_home / ".mozilla/native-messaging-hosts"
+    bat = launcher_text(r"C:\\Python\\python.exe", r"C:\\tc", platform="win32")
+    assert bat.startswith("@echo off\r\n") and 'set "TASKCLOCK_HOME=C:\\\\tc"' in bat
+    assert '"C:\\\\Python\\\\python.exe" -m bridge.cli agent native-host %*' in bat
+    sh = launcher_text("/opt/py it's/python", None, platform="linux")
+    assert "exec '/opt/py it'\"'\"'s/python' -m bridge.cli agent native-host \"$@\"" in sh
