@@ -207,7 +207,8 @@ def test_per_user_locations_on_macos_and_windows_launcher(config: AgentConfig) -
     mac = {browser: manifest_dir_for(browser, config, platform="darwin") for browser in ("chrome", "firefox")}
     assert mac["chrome"] == config.user_home / "Library/Application Support/Google/Chrome/NativeMessagingHosts"
     assert mac["firefox"] == config.user_home / "Library/Application Support/Mozilla/NativeMessagingHosts"
-    assert manifest_dir_for("chromium", config, platform="linux") == config.config_home / "chromium/NativeMessagingHosts"
+    chromium = manifest_dir_for("chromium", config, platform="linux")
+    assert chromium == config.config_home / "chromium/NativeMessagingHosts"
     assert manifest_dir_for("firefox", config, platform="linux") == config.user_home / ".mozilla/native-messaging-hosts"
     bat = launcher_text(r"C:\\Python\\python.exe", r"C:\\tc", platform="win32")
     assert bat.startswith("@echo off\r\n") and 'set "TASKCLOCK_HOME=C:\\\\tc"' in bat
