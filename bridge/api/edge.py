@@ -127,6 +127,14 @@ class Route:
         return self.method != "GET" if self.writes is None else self.writes
 
 
+def _answer(route: Route, status: int, payload: dict[str, Any]) -> web.Response:
+    response = web.json_response(payload, status=status)
+    if "auth" in route.tags:
+        # Token answers must never sit in a cache (RFC 6749 section 5.1).
+        response.headers["Cache-Control"] = "no-store"
+    return response
+
+
 def _split(result: dict[str, Any] | tuple[int, dict[str, Any]]) -> tuple[int, dict[str, Any]]:
     return result if isinstance(result, tuple) else (200, result)
 
@@ -142,12 +150,12 @@ async def dispatch(route: Route, request: web.Request) -> web.Response:
     if not route.in_write_transaction:
         async with database.read() as session:
             status, payload = _split(await route.handler(Call(request, now, actor, session, body=body, query=query)))
-        return web.json_response(payload, status=status)
+        return _answer(route, status, payload)
     key = request.headers.get("Idempotency-Key")
     if key is None or actor is None:
         async with database.write() as tx:
             status, payload = _split(await route.handler(Call(request, now, actor, tx.session, tx, body, query)))
-        return web.json_response(payload, status=status)
+        return _answer(route, status, payload)
     return await _idempotent(route, request, now, actor, key, body, query)
 
 
@@ -170,10 +178,10 @@ async def _idempotent(
             prior = await idempotency.lookup(session, actor.tenant_id, actor.user_id, key, fingerprint)
     if prior is not None:
         status, payload = prior
-        response = web.json_response(payload, status=status)
+        response = _answer(route, status, payload)
         response.headers["Idempotent-Replayed"] = "true"
         return response
-    return web.json_response(payload, status=status)
+    return _answer(route, status, payload)
 
 
 def add_routes(app: web.Application, routes: list[Route]) -> None:

@@ -30,26 +30,41 @@ EVENT_NAMES = (
     "project.updated",
 )
 
+#: Every ``error.code`` the relay sends (HTTP bodies and live error messages).
 ERROR_CODES = (
     "invalid_input",
+    "invalid_json",
+    "naive_datetime",
     "day_limit",
     "not_authenticated",
     "invalid_credentials",
+    "invalid_otp",
     "otp_required",
     "api_token_disabled",
     "token_expired",
+    "token_expiring",
+    "refresh_reused",
     "forbidden",
     "not_found",
     "conflict",
     "no_timer",
     "timer_paused",
     "timer_running",
+    "clocked_in",
+    "clocked_out",
+    "tenant_exists",
+    "user_exists",
+    "idempotency_key_in_flight",
     "unprocessable",
     "idempotency_key_reused",
+    "billable_from_project",
     "untrackable",
     "rate_limited",
-    "token_expiring",  # live socket: send an auth message with a fresh token soon
-    "unavailable",  # live socket: the relay cannot serve it right now; reconnect
+    "unavailable",
+    "method_not_allowed",
+    "too_large",
+    "http_error",
+    "internal",
 )
 
 #: Close code for a bad or expired token on the live socket (CONTRACT.md).

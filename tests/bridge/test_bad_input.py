@@ -129,3 +129,10 @@ async def test_openapi_describes_every_route(relay):
         if path in ("/api/v1/openapi.json", "/healthz"):
             continue
         assert path in doc["paths"], path
+
+
+async def test_token_answers_are_never_cached(relay):
+    await relay.user("acme", "alice")
+    response = await relay.client.post("/api/v1/acme/auth/login", json={"username": "alice", "password": "correct horse battery"})
+    assert response.status == 200
+    assert response.headers["Cache-Control"] == "no-store"
