@@ -110,9 +110,10 @@ def launch_browser(
         browser.stop()
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def relay(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Relay]:
-    """A relay on SQLite with a data directory of its own, for one test module."""
+    """A relay on SQLite with a data directory of its own, shared by the session (tests
+    compare before and after, and name their entries, so they do not need a fresh one)."""
     server = Relay(tmp_path_factory.mktemp("relay-home"))
     try:
         server.start()
@@ -122,7 +123,7 @@ def relay(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Relay]:
     server.stop()
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def owner(relay: Relay) -> Account:
     """The company ``acme`` and its owner ``ada``, made with ``taskclock relay tenant create``."""
     return relay.create_tenant("acme", "ada", "correct horse battery staple")

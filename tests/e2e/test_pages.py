@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime
 import time
+import uuid
 
 import pytest
 
@@ -32,7 +33,8 @@ def test_panel_adds_edits_and_deletes_entries(
 ) -> None:
     tab = signed_in[kind].new_tab()
     open_task(tab, DETAIL[site])
-    add_edit_delete_entry(tab, DETAIL[site], relay, owner, f"Reviewed logs on {site} in {kind}")
+    notes = f"Reviewed logs on {site} in {kind} ({uuid.uuid4().hex[:8]})"
+    add_edit_delete_entry(tab, DETAIL[site], relay, owner, notes)
     # Trello's focus lock (the fixture's, like Atlaskit's) never had to pull focus back.
     assert tab.evaluate("window.__focusLockSteals ?? 0") == 0
     tab.close()
