@@ -1,7 +1,8 @@
 """``GET /api/v1/{tenant}/live``: the websocket handler, a thin shell around the hub.
 
-One coroutine per socket reads (hello, then pings and token renewals) and one sender
-task writes the socket's queue. The conversation is described in ``bridge.live``.
+One coroutine per socket reads (hello, then pings and token renewals); events are
+written directly or, while the client lags, by a short-lived sender task
+(``bridge.live.sockets``). The conversation is described in ``bridge.live``.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from bridge.core.errors import InvalidInput, NotAuthenticated, NotFound, Taskclo
 from bridge.core.protocol import CLOSE_UNAUTHENTICATED, Hello, parse_hello
 from bridge.core.roles import Action, Actor, allowed
 from bridge.live import core
-from bridge.live.sockets import Close, LiveSocket
+from bridge.live.sockets import Close, LiveSocket, Wire
 from bridge.store import catchup
 
 PATH = "/api/v1/{tenant}/live"
@@ -143,28 +144,24 @@ async def _serve(request: web.Request, ws: web.WebSocketResponse, session: Sessi
     hub = request.app[appkeys.HUB]
     actor = session.actor
     sock = LiveSocket(actor.tenant_id, actor.user_id, watches, hub.queue_limit)
-    sender: asyncio.Task[None] | None = None
+    sock.on_overflow(lambda: _drop(request, ws, sock))
     try:
         await hub.join(sock)
         owed = await catchup.catch_up(
             request.app[appkeys.DATABASE], actor, since, watches, request.app[appkeys.CLOCK](), core.needs_snapshot
         )
         await _replay(ws, owed)
-        sender = asyncio.create_task(sock.run(lambda payload: _text(ws, payload), lambda close: _close(ws, close)))
-        sock.on_overflow(lambda: _drop(request, ws, sender, sock))
-        sock.write_directly(_direct_writer(request, ws))
+        sock.attach(Wire(lambda payload: _text(ws, payload), lambda close: _close(ws, close), _direct_writer(request, ws)))
         hub.started(sock, owed.seq)
-        await _receive_loop(request, ws, sock, session)
+        if not sock.overflowed:
+            await _receive_loop(request, ws, sock, session)
     except (ConnectionError, RuntimeError):
         pass  # the client went away mid-send
     except TaskclockError as exc:
         await _refuse(ws, core.CLOSE_TOO_SLOW, exc)
     finally:
         hub.leave(sock)
-        if sender is not None:
-            sender.cancel()
-            with contextlib.suppress(asyncio.CancelledError, ConnectionError, RuntimeError):
-                await sender
+        await sock.detach()
 
 
 async def _replay(ws: web.WebSocketResponse, owed: catchup.CatchUp) -> None:
@@ -207,13 +204,17 @@ async def _close(ws: web.WebSocketResponse, close: Close) -> None:
         await asyncio.wait_for(ws.close(code=close.code, message=close.reason.encode()), CLOSE_TIMEOUT_SECONDS)
 
 
-def _drop(request: web.Request, ws: web.WebSocketResponse, sender: asyncio.Task[None], sock: LiveSocket) -> None:
+def _drop(request: web.Request, ws: web.WebSocketResponse, sock: LiveSocket) -> None:
     """A client fell ``queue_limit`` events behind: stop routing and writing to it, close it."""
     request.app[appkeys.HUB].leave(sock)
-    sender.cancel()
-    task = asyncio.ensure_future(_close_or_cut(request, ws))
+    task = asyncio.ensure_future(_stop_and_close(request, ws, sock))
     _closing.add(task)
     task.add_done_callback(_closing.discard)
+
+
+async def _stop_and_close(request: web.Request, ws: web.WebSocketResponse, sock: LiveSocket) -> None:
+    await sock.detach()
+    await _close_or_cut(request, ws)
 
 
 async def _close_or_cut(request: web.Request, ws: web.WebSocketResponse) -> None:
