@@ -153,6 +153,15 @@ async def test_team_leaders_may_watch_the_activity_feed(relay):
     assert event["name"] == "attendance.clocked_in" and event["data"]["user"]["id"] == sam.user_id
 
 
+async def test_a_silent_client_is_closed_with_4401(relay, monkeypatch):
+    from bridge.live import handler
+
+    monkeypatch.setattr(handler, "HELLO_TIMEOUT_SECONDS", 0.2)
+    sock = await Live.open(relay.client, LIVE.format("acme"), None)
+    assert (await sock.next())["error"]["code"] == "not_authenticated"
+    assert await sock.closed_with() == 4401
+
+
 async def test_ping_is_answered_with_pong(relay):
     sam = await relay.user("acme", "sam", role="staff")
     sock = await Live.open(relay.client, LIVE.format("acme"), sam.token)
