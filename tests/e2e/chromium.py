@@ -163,6 +163,27 @@ class ChromiumBrowser:
             tab.goto(url)
         return tab
 
+    def stop_service_workers(self) -> None:
+        """Stop the extension's MV3 worker as Chromium does when it idles (Playwright
+        would otherwise keep it alive): the DevTools call ``ServiceWorker.stopAllWorkers``."""
+        assert self.context is not None, "start() first"
+        page = self.context.new_page()
+        try:
+            session = self.context.new_cdp_session(page)
+            session.send("ServiceWorker.enable")
+            session.send("ServiceWorker.stopAllWorkers")
+            session.detach()
+        finally:
+            page.close()
+
+    def worker_evaluate(self, expression: str) -> Any:
+        """Evaluate in the extension's current service worker (starting it if stopped)."""
+        assert self.context is not None, "start() first"
+        workers = [w for w in self.context.service_workers
+                   if w.url.startswith(self.extension_origin)]
+        worker = workers[-1] if workers else self.context.wait_for_event("serviceworker")
+        return worker.evaluate(f"async () => ({expression})")
+
     def stop(self) -> None:
         """Close the browser; safe when it never started."""
         if self.context is not None:

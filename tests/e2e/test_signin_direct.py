@@ -8,14 +8,16 @@ password is tried before the real sign-in.
 from __future__ import annotations
 
 import json
+import time
 
 import pytest
 
+from .chromium import ChromiumBrowser
 from .conftest import BROWSERS, Browser
 from .options_page import ERROR, open_options, sign_in_direct, status, submit_sign_in
 from .relay import Account, Relay
-from .scenarios import clock_in_and_out, start_elsewhere_then_stop
-from .surface import DETAIL, TITLES, attr, open_task
+from .scenarios import clock_in_and_out, eventually, relay_timer, start_elsewhere_then_stop
+from .surface import DETAIL, TITLES, attr, inner, open_task, wait_attr
 from .tab import Tab
 
 
@@ -107,4 +109,28 @@ def test_attendance_badge_clocks_in_and_out(
     tab = signed_in_direct[kind].new_tab()
     open_task(tab, DETAIL["jira"])
     clock_in_and_out(tab, relay, owner)
+    tab.close()
+
+
+def test_restarted_service_worker_answers_at_once(
+    signed_in_direct: dict[str, Browser], relay: Relay, owner: Account
+) -> None:
+    """Chromium stops an idle MV3 worker; the next page must still know the running timer
+    (state kept in storage.session) and a click must still reach the relay."""
+    browser = signed_in_direct["chromium"]
+    assert isinstance(browser, ChromiumBrowser)
+    page = DETAIL["asana"]
+    tab = browser.new_tab()
+    open_task(tab, page)
+    tab.click(inner(page.timer, '[data-action="toggle"]'))
+    wait_attr(tab, page.timer, "data-state", "running", timeout=1)
+    browser.worker_evaluate("globalThis.__taskclockBeforeStop = true")
+    browser.stop_service_workers()
+    open_task(tab, page)
+    wait_attr(tab, page.timer, "data-state", "running", timeout=2)
+    assert browser.worker_evaluate("globalThis.__taskclockBeforeStop ?? null") is None
+    time.sleep(1)
+    tab.click(inner(page.timer, '[data-action="toggle"]'))
+    wait_attr(tab, page.timer, "data-state", "today", timeout=2)
+    assert eventually(lambda: relay_timer(relay, owner) is None)
     tab.close()
