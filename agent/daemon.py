@@ -104,7 +104,8 @@ class Daemon:
         return {
             "relay": login.relay if login else None, "tenant": login.tenant if login else None,
             "username": login.username if login else None,
-            "signed_in": self.link.state not in ("signed_out", "starting") and login is not None,
+            # A stored login counts until the relay refuses it (then the link says signed_out).
+            "signed_in": login is not None and self.link.state != "signed_out",
             "connected": self.link.online.is_set(), "live": self.link.live,
             "live_sessions": self.link.live_sessions,
             "state": self.link.state, "detail": self.link.detail,
