@@ -138,8 +138,8 @@ class RelayLink:
             return client
 
     async def _session_once(self) -> None:
-        if not self.online.is_set():
-            self._set_state("connecting")
+        if not self.online.is_set() and self.state != "signed_out":
+            self._set_state("connecting")  # signed_out stays until a sign-in works
         client = await self.reauthenticate()
         self._listener.on_today(raise_for_error(await client.call("GET", "/today")))
         self.online.set()
