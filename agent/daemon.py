@@ -87,6 +87,7 @@ class Daemon:
         self._refreshing: asyncio.Task[None] | None = None
         self._refresh_again = False
         self._stored_login: StoredLogin | None = None
+        self.last_rejected: dict[str, Any] | None = None
 
     # -- what the browsers see ---------------------------------------------------------
 
@@ -111,6 +112,7 @@ class Daemon:
             "state": self.link.state, "detail": self.link.detail,
             "outbox": self.outbox.count(login.account) if login else 0, "seq": self.link.last_seq,
             "clock_offset": round(self.link.clock.offset, 3) if self.link.clock.known else None,
+            "last_rejected": self.last_rejected,
         }
 
     def push_status(self) -> None:
@@ -173,6 +175,8 @@ class Daemon:
             self.confirmed.add(command.key)  # dropped from the view once /today includes it
         else:
             self.unconfirmed.pop(command.key, None)
+            # Shown by `status`: a change the browser saw as queued that the relay refused.
+            self.last_rejected = {"op": command.op, "idempotency_key": command.key, "error": answer.error}
         self.refresh_today_soon()
         self.push_status()
 

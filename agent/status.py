@@ -68,4 +68,8 @@ def print_status(config: AgentConfig) -> int:
     detail = f" - {status['detail']}" if status.get("detail") else ""
     print(f"connection: {connection}{detail}")
     print(f"outbox:     {status.get('outbox', 0)} waiting")
+    rejected = status.get("last_rejected")
+    if rejected:
+        error = rejected.get("error") or {}
+        print(f"refused:    {rejected.get('op')} - {error.get('message', error.get('code'))}")
     return 0

@@ -48,8 +48,11 @@ def config(agent_env: dict[str, str]) -> AgentConfig:
 
 
 @pytest.fixture
-def memory_keyring() -> Iterator[MemoryKeyring]:
-    """Install an in-memory keyring for this process; restore the previous one after."""
+def memory_keyring(agent_env: dict[str, str]) -> Iterator[MemoryKeyring]:
+    """Install an in-memory keyring for this process; restore the previous one after.
+
+    Depends on ``agent_env`` so that even keyring's own config lookup sees a temporary HOME.
+    """
     previous = keyring.get_keyring()
     backend = MemoryKeyring()
     keyring.set_keyring(backend)

@@ -235,3 +235,17 @@ def test_sigkill_while_the_relay_holds_the_request_sends_it_once(stack: Stack) -
     log = (stack.home / "agent.log").read_text()
     assert "relay refused" not in log  # the replays matched the first sends byte for byte
     assert again.close() == 0
+
+
+def test_a_queued_command_the_relay_refuses_on_replay_is_reported(stack: Stack) -> None:
+    host = connected_host(stack)
+    stack.relay.stop(crash=True)
+    answer = host.request("timer.pause", {}, idempotency_key=str(uuid.uuid4()))  # no timer runs
+    assert answer["queued"] is True
+    stack.relay.start()
+    wait_until(lambda: host.request("status")["result"]["outbox"] == 0, what="outbox drained")
+    rejected = host.request("status")["result"]["last_rejected"]
+    assert rejected["op"] == "timer.pause" and rejected["error"]["code"] in ("no_timer", "conflict")
+    status = agent_cli(stack.env, "status")
+    assert "refused:    timer.pause" in status.stdout
+    assert host.close() == 0
