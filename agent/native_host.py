@@ -28,6 +28,8 @@ from agent.ipc import connect, read_message, write_message
 
 #: How long to wait for a daemon we started to open its socket.
 DAEMON_START_WAIT = 10.0
+#: How long to keep waiting after the daemon we started has exited.
+EXITED_GRACE = 2.0
 
 
 def caller_problem(caller: Sequence[str]) -> str | None:
@@ -148,11 +150,19 @@ async def _daemon_to_browser(browser: BrowserSide, reader: asyncio.StreamReader,
 async def _degraded(browser: BrowserSide, chunks: asyncio.Queue[bytes | None], stop: asyncio.Event, why: str) -> int:
     """No daemon: answer every request with the reason, until the browser lets go."""
     decoder = FrameDecoder(limit=BROWSER_FRAME_LIMIT)
-    while not stop.is_set() and (chunk := await chunks.get()) is not None:
-        for message in decoder.feed(chunk):
-            request_id = message.get("id") if isinstance(message, dict) else None
-            browser.error(request_id, "agent_unavailable", why)
-    return 1
+    stopped = asyncio.ensure_future(stop.wait())
+    try:
+        while True:
+            next_chunk = asyncio.ensure_future(chunks.get())
+            await asyncio.wait({next_chunk, stopped}, return_when=asyncio.FIRST_COMPLETED)
+            if stopped.done() or next_chunk.result() is None:
+                next_chunk.cancel()
+                return 1
+            for message in decoder.feed(next_chunk.result()):
+                request_id = message.get("id") if isinstance(message, dict) else None
+                browser.error(request_id, "agent_unavailable", why)
+    finally:
+        stopped.cancel()
 
 
 def _hashable(value: Any) -> Any:
@@ -169,9 +179,10 @@ async def connect_or_start(config: AgentConfig) -> tuple[asyncio.StreamReader, a
         await asyncio.sleep(0.05)
         with contextlib.suppress(AgentNotRunning):
             return await connect(config.socket_path)
-    # Keep polling even if our daemon exited: it may have lost the instance lock to one
-    # that another browser's host started at the same moment.
-    process.poll()
+        if process.poll() is not None:
+            # Ours gave up; if it lost the instance lock to a daemon another browser's
+            # host started at the same moment, that one opens the socket very soon.
+            deadline = min(deadline, time.monotonic() + EXITED_GRACE)
     raise AgentNotRunning(f"the agent could not be started; see {config.log_path}")
 
 

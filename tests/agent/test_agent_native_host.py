@@ -137,3 +137,15 @@ def test_daemon_listens_on_no_tcp_port_and_status_reports_it(env: dict[str, str]
     status = subprocess.run([sys.executable, "-m", "bridge.cli", "agent", "status"], env=env,
                             capture_output=True, text=True, timeout=60)
     assert status.returncode == 0 and "not running" in status.stdout and "outbox:     0" in status.stdout
+
+
+def test_without_a_usable_keyring_the_host_answers_why_and_stops_on_sigterm(env: dict[str, str]) -> None:
+    broken = {**env, "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring"}
+    host = HostProcess(broken)
+    answer = host.request("hello")
+    assert answer["ok"] is False and answer["error"]["code"] == "agent_unavailable"
+    assert "agent.log" in answer["error"]["message"]
+    log = (Path(env["TASKCLOCK_HOME"]) / "agent.log").read_text()
+    assert "gnome-keyring" in log and "Traceback" not in log
+    host.process.send_signal(signal.SIGTERM)
+    assert host.process.wait(10) == 1
