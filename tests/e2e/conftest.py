@@ -169,15 +169,6 @@ def launch_with_agent(
     )
 
 
-@pytest.fixture(scope="module")
-def agent_browsers(
-    launch_browser: Launcher, extension_build: Path, agent: Agent
-) -> dict[str, Browser]:
-    """Chromium and Firefox, each with the agent's native host installed in its profile."""
-    return {kind: launch_with_agent(launch_browser, extension_build, agent, kind)
-            for kind in BROWSERS}
-
-
 @pytest.fixture(scope="module", params=["direct", "agent"])
 def signed_in(
     request: pytest.FixtureRequest, launch_browser: Launcher, extension_build: Path,

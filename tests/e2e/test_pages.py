@@ -1,6 +1,8 @@
-"""The task panel, blocked tasks, single-page navigation, markup in titles, missing
-anchors, board timers and the timesheet page (issues 6 and 7), in Chromium and Firefox,
-over the direct transport and then over the agent (the ``signed_in`` fixture).
+"""What a user sees on the three sites (issues 5, 6 and 7), in Chromium and Firefox at
+once, over the direct transport and then over the agent (the ``signed_in`` fixture):
+timers on every site, live changes across browsers, attendance, the task panel, blocked
+tasks, single-page navigation, markup in titles, missing anchors, board timers and the
+timesheet page.
 
 Chromium works on Jira and Asana, Firefox on Trello (whose focus lock the panel must
 survive), so each site's panel is driven by a real browser in one run.
@@ -15,15 +17,69 @@ import uuid
 import pytest
 
 from .conftest import BROWSERS, Browser
-from .options_page import diagnostics, open_options, open_timesheet
+from .options_page import diagnostics, open_options, open_timesheet, status
 from .relay import Account, Relay
-from .scenarios import add_edit_delete_entry, eventually, open_panel, relay_timer
+from .scenarios import (
+    add_edit_delete_entry, clock_in_and_out, eventually, open_panel, relay_timer,
+    start_elsewhere_then_stop,
+)
 from .surface import (
     BLOCKED, BOARDS, DARK_BOARDS, DETAIL, MARKUP, MARKUP_TITLE, MISSING_ANCHOR, NEXT, PANEL,
     attr, inner, open_task, panel, seconds, timer_in, timers_count, wait_attr,
 )
 
 PANEL_SITE = {"chromium": ["jira", "asana"], "firefox": ["trello"]}
+
+
+def transport(request: pytest.FixtureRequest) -> str:
+    """``direct`` or ``agent``: the ``signed_in`` fixture's parameter for this test."""
+    return request.node.callspec.params["signed_in"]
+
+
+@pytest.mark.parametrize("kind", BROWSERS)
+def test_options_status_names_the_transport(
+    kind: str, signed_in: dict[str, Browser], request: pytest.FixtureRequest
+) -> None:
+    tab = open_options(signed_in[kind])
+    assert status(tab) == ("agent" if transport(request) == "agent" else "signed-in")
+    tab.close()
+
+
+@pytest.mark.parametrize("kind", BROWSERS)
+def test_timer_appears_on_every_site(kind: str, signed_in: dict[str, Browser]) -> None:
+    tab = signed_in[kind].new_tab()
+    for site, page in DETAIL.items():
+        open_task(tab, page)
+        assert tab.evaluate(attr(page.timer, "data-source")) == site
+        assert tab.evaluate(attr(page.timer, "data-external-id")) == page.external_id
+        assert tab.evaluate(attr(page.timer, "data-state")) in ("idle", "today")
+        assert tab.evaluate(attr(page.timer, "data-placement")) is None
+    tab.close()
+
+
+@pytest.mark.parametrize(("first", "second"), [("chromium", "firefox"), ("firefox", "chromium")])
+def test_start_moves_live_across_browsers_and_stop_shows_today(
+    first: str, second: str, signed_in: dict[str, Browser], relay: Relay, owner: Account
+) -> None:
+    """Both browsers are the same person's (a laptop and a desktop): starting a task in
+    one, on another site, stops the other's timer, and the first browser shows it live."""
+    pages = ("asana", "trello") if first == "chromium" else ("jira", "asana")
+    a, b = signed_in[first].new_tab(), signed_in[second].new_tab()
+    open_task(a, DETAIL[pages[0]])
+    open_task(b, DETAIL[pages[1]])
+    start_elsewhere_then_stop(a, DETAIL[pages[0]], b, DETAIL[pages[1]], relay, owner)
+    a.close()
+    b.close()
+
+
+@pytest.mark.parametrize("kind", BROWSERS)
+def test_attendance_badge_clocks_in_and_out(
+    kind: str, signed_in: dict[str, Browser], relay: Relay, owner: Account
+) -> None:
+    site = "trello" if kind == "chromium" else "jira"
+    tab = signed_in[kind].new_tab(BOARDS[site][0])  # a card back would cover the avatar
+    clock_in_and_out(tab, relay, owner)
+    tab.close()
 PANEL_TITLE = panel('[data-role="title"]')
 
 

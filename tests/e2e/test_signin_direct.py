@@ -1,8 +1,8 @@
-"""Direct transport, sign-in and timers (issues 6 and 7), in Chromium and Firefox at once.
+"""Direct transport: signing in on options.html, the timer on each site without moving
+the site's title, and a restarted service worker (issues 6 and 7), in Chromium and Firefox.
 
-Both browsers belong to the same user, as a person with a laptop and a desktop would:
-what one does, the other must show live. Order matters within the module: the wrong
-password is tried before the real sign-in.
+Order matters within the module: the wrong password is tried before the real sign-in.
+Everything that works the same over both transports is in test_pages.py.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from .chromium import ChromiumBrowser
 from .conftest import BROWSERS, Browser
 from .options_page import ERROR, open_options, sign_in_direct, status, submit_sign_in
 from .relay import Account, Relay
-from .scenarios import clock_in_and_out, eventually, relay_timer, start_elsewhere_then_stop
+from .scenarios import eventually, relay_timer
 from .surface import DETAIL, TITLES, attr, inner, open_task, wait_attr
 from .tab import Tab
 
@@ -86,29 +86,6 @@ def test_timer_appears_with_source_and_external_id(
         f" t.replaceWith(mark); const b = {box}; mark.replaceWith(t); return b; }})()"
     )
     assert with_widget == without
-    tab.close()
-
-
-@pytest.mark.parametrize(("first", "second"), [("chromium", "firefox"), ("firefox", "chromium")])
-def test_start_moves_live_across_browsers_and_stop_shows_today(
-    first: str, second: str, signed_in_direct: dict[str, Browser], relay: Relay, owner: Account
-) -> None:
-    pages = ("asana", "trello") if first == "chromium" else ("jira", "asana")
-    a, b = signed_in_direct[first].new_tab(), signed_in_direct[second].new_tab()
-    open_task(a, DETAIL[pages[0]])
-    open_task(b, DETAIL[pages[1]])
-    start_elsewhere_then_stop(a, DETAIL[pages[0]], b, DETAIL[pages[1]], relay, owner)
-    a.close()
-    b.close()
-
-
-@pytest.mark.parametrize("kind", BROWSERS)
-def test_attendance_badge_clocks_in_and_out(
-    kind: str, signed_in_direct: dict[str, Browser], relay: Relay, owner: Account
-) -> None:
-    tab = signed_in_direct[kind].new_tab()
-    open_task(tab, DETAIL["jira"])
-    clock_in_and_out(tab, relay, owner)
     tab.close()
 
 
