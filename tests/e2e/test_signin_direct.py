@@ -39,6 +39,9 @@ def test_wrong_password_shows_error_and_stores_nothing(
     assert "not the password" not in storage_dump(tab)
     open_options(browsers[kind], tab)  # a reload shows what was kept
     assert status(tab) == "signed-out"
+    # The sites say so too: a signed-out timer, not a broken one.
+    open_task(tab, DETAIL["trello"], signed_in=False)
+    assert tab.evaluate(attr(DETAIL["trello"].timer, "data-state")) == "signed-out"
     tab.close()
 
 
