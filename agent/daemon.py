@@ -200,6 +200,13 @@ class Daemon:
 
     # -- today's state -------------------------------------------------------------------
 
+    async def _settle_refresh(self, limit: float = 2.0) -> None:
+        """Wait (briefly) for a re-read of ``/today`` already under way, e.g. after an event."""
+        refreshing = self._refreshing
+        if refreshing is not None and not refreshing.done():
+            with contextlib.suppress(asyncio.TimeoutError, asyncio.CancelledError):
+                await asyncio.wait_for(asyncio.shield(refreshing), limit)
+
     def refresh_today_soon(self) -> None:
         """Re-read ``/today`` once now and once more if asked again meanwhile."""
         if self._refreshing is not None and not self._refreshing.done():
@@ -331,9 +338,11 @@ class Daemon:
             port.send({"id": request_id, **outcome})
 
     async def _answer_read(self, port: BrowserPort, request_id: Any, route: Route) -> None:
-        if route.op == "today" and (view := self.today_view()) is not None:
-            port.send(success(request_id, view))
-            return
+        if route.op == "today":
+            await self._settle_refresh()
+            if (view := self.today_view()) is not None:
+                port.send(success(request_id, view))
+                return
         try:
             port.send(await self._read_through(request_id, route))
         except RelayUnreachable as exc:
