@@ -18,6 +18,7 @@ from collections import deque
 from typing import Any
 
 from agent import __version__
+from agent.command import Command
 from agent.config import AgentConfig
 from agent.credentials import Credentials, StoredLogin
 from agent.errors import AgentError, NotLoggedIn, RelayUnreachable
@@ -25,7 +26,7 @@ from agent.forwarder import Forwarder
 from agent.framing import FrameProblem
 from agent.ipc import peer_is_this_user, read_message, write_message
 from agent.link import RelayLink
-from agent.outbox import Command, DuplicateCommand, Outbox
+from agent.outbox import DuplicateCommand, Outbox
 from agent.relay_client import Answer
 from agent.replay import Verdict, stamped_body
 from agent.routes import Route, route_for

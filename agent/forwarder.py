@@ -14,9 +14,10 @@ import logging
 from typing import Protocol
 
 from agent.backoff import Backoff
+from agent.command import Command
 from agent.errors import RelayUnreachable
 from agent.link import RelayLink
-from agent.outbox import Command, Outbox
+from agent.outbox import Outbox
 from agent.relay_client import Answer
 from agent.replay import Verdict, verdict
 from bridge.core.errors import TaskclockError

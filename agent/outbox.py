@@ -12,7 +12,6 @@ and each must reach the disk before the browser is answered anyway.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +19,7 @@ from sqlalchemy import event
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Field, Session, SQLModel, create_engine, func, select
 
+from agent.command import Command
 from agent.errors import AgentError
 from agent.sealing import Sealer
 
@@ -55,21 +55,6 @@ class LiveCursor(SQLModel, table=True):
 
     account: str = Field(primary_key=True)
     seq: int = 0
-
-
-@dataclass(frozen=True)
-class Command:
-    """A command as the daemon handles it, body in the clear."""
-
-    key: str
-    account: str
-    op: str
-    method: str
-    path: str
-    body: dict[str, Any] | None
-    accepted_at: float
-    attempts: int = 0
-    seq: int | None = None
 
 
 class Outbox:

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable
 from datetime import datetime, timezone
 from typing import Any
 
-from agent.outbox import Command
+from agent.command import Command
 
 
 def _iso(instant: datetime) -> str:

@@ -9,7 +9,7 @@ import pytest
 
 from agent.backoff import Backoff
 from agent.clock import ClockOffset
-from agent.outbox import Command
+from agent.command import Command
 from agent.replay import Verdict, occurred_at, stamped_body, verdict
 from agent.routes import route_for
 from agent.state import TodayState
