@@ -132,6 +132,24 @@ def test_spa_navigation_moves_the_widget(
     tab.close()
 
 
+@pytest.mark.parametrize("site", sorted(DETAIL))
+@pytest.mark.parametrize("kind", BROWSERS)
+def test_widget_comes_back_when_the_site_re_renders(
+    kind: str, site: str, signed_in: dict[str, Browser]
+) -> None:
+    page = DETAIL[site]
+    tab = signed_in[kind].new_tab()
+    open_task(tab, page)
+    state = tab.evaluate(attr(page.timer, "data-state"))
+    tab.evaluate("window.fixtureRerender() ?? true")  # new nodes: our widget may go with them
+    count = timers_count(site, page.external_id, page.scope)
+    tab.wait_for(f"{count} === 1", timeout=2)  # re-mounted after the observer's debounce
+    time.sleep(0.5)
+    assert tab.evaluate(count) == 1, "a second widget for the same task"
+    assert tab.evaluate(attr(page.timer, "data-state")) == state
+    tab.close()
+
+
 @pytest.mark.parametrize("site", sorted(MARKUP))
 @pytest.mark.parametrize("kind", BROWSERS)
 def test_markup_in_a_title_stays_text(
