@@ -39,7 +39,7 @@ def _guarded(name: str, benchmark: Callable[[], list[Row]]) -> list[Row]:
     began = time.monotonic()
     try:
         result = benchmark()
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001 - a benchmark that breaks is reported, never fatal
         traceback.print_exc()
         result = [Row(name, f"failed to run: {type(exc).__name__}: {exc}"[:300], "see goal in issue 8", met=None)]
     print(f"   ({time.monotonic() - began:.0f} s)", flush=True)

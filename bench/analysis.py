@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
+from itertools import pairwise
 
 from bench.commands import Sent
 
@@ -44,7 +45,7 @@ def fanout(sent: list[Sent], records: list[Record], names: set[str], sockets_per
             latencies.extend(at - sent_at for at in by_seq[seq])
     span = (max(s[2] for s in ok) - ok[0][1]) if ok else 0.0
     arrivals = sorted(at for _u, _s, name, at in records if name in names)
-    gaps = [b - a for a, b in zip(arrivals, arrivals[1:])]
+    gaps = [b - a for a, b in pairwise(arrivals)]
     return FanOut(
         latencies, len(latencies), len(ok) * sockets_per_user, len(ok), len(sent) - len(ok),
         len(ok) / span if span else 0.0, max(gaps, default=0.0),

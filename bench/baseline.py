@@ -39,7 +39,7 @@ class Broadcaster:
         """One connection: a live client or the trigger."""
         try:
             first = json.loads(await ws.recv())
-        except Exception:
+        except Exception:  # noqa: BLE001 - a stray client must not stop the server
             return
         if first.get("type") == "trigger":
             await self._triggers(ws)

@@ -78,7 +78,7 @@ async def _with_session(make: Callable[[Any], Call], work: Callable[[Call], Awai
 def relay_commands(base_url: str, tenant: str, task_id: int, tokens: dict[int, str], count: int, seconds: float, concurrency: int) -> tuple[list[float], tuple[int, int, float]]:
     """Benchmark 2 on the relay: ``count`` sequential commands, then saturation."""
     async def run() -> tuple[list[float], tuple[int, int, float]]:
-        make = lambda session: _relay_call(session, base_url, tenant, task_id, tokens)  # noqa: E731
+        make = lambda session: _relay_call(session, base_url, tenant, task_id, tokens)
         latencies = await _with_session(make, lambda call: _sequential(call, count))
         return latencies, await _with_session(make, lambda call: _saturate(call, seconds, concurrency))
 
@@ -88,7 +88,7 @@ def relay_commands(base_url: str, tenant: str, task_id: int, tokens: dict[int, s
 def baseline_inserts(url: str, count: int, seconds: float, concurrency: int) -> tuple[list[float], tuple[int, int, float]]:
     """Benchmark 2 on the baseline: the same, each request one SQLite WAL insert."""
     async def run() -> tuple[list[float], tuple[int, int, float]]:
-        make = lambda session: _insert_call(session, url)  # noqa: E731
+        make = lambda session: _insert_call(session, url)
         latencies = await _with_session(make, lambda call: _sequential(call, count))
         return latencies, await _with_session(make, lambda call: _saturate(call, seconds, concurrency))
 

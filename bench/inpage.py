@@ -53,6 +53,7 @@ def run(plan: Plan, home: Path) -> list[Row]:
     """All three measurements; a part that fails becomes a NOT MEASURED row."""
     sys.path.insert(0, str(relay.REPO))
     from playwright.sync_api import sync_playwright
+
     from tests.e2e.chromium import ChromiumBrowser, browser_env, require_chromium
     from tests.e2e.fixture_server import SITE_HOSTS, FixtureServer
     from tests.e2e.tls import make_certificate
@@ -89,7 +90,7 @@ def _mkdir(path: Path) -> Path:
 def _guard(name: str, goal: str, measure: Any) -> Row:
     try:
         return measure()
-    except Exception as exc:  # a browser hiccup must not cost the other rows
+    except Exception as exc:  # noqa: BLE001 - a browser hiccup must not cost the other rows
         return Row(name, f"failed to run: {type(exc).__name__}: {exc}"[:300], goal, met=None)
 
 
@@ -189,8 +190,8 @@ def _mutation_row(first: Any, bare: Any) -> Row:
         f"{fmt(extension)} ms per batch added by the extension (script + style: {fmt(ours)} ms with it, {BATCHES} batches)",
         "<= 1 ms per batch", f"{fmt(base)} ms script + style per batch without the extension (same page, same batches)",
         ratio(ours, base), extension <= 1.0,
-        ["from Chrome's own accounting (CDP Performance.getMetrics), with the extension minus without; "
-         f"with: {_split_text(split)}; without: {_split_text(base_split)} (layout left out: it is the page's and noisy)"],
+        [(f"from Chrome's own accounting (CDP Performance.getMetrics), with the extension minus without; "
+          f"with: {_split_text(split)}; without: {_split_text(base_split)} (layout left out: it is the page's and noisy)")],
     )
 
 

@@ -12,7 +12,7 @@ import resource
 import sqlite3
 import subprocess
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from importlib import metadata
 
 
@@ -91,7 +91,7 @@ def load_average() -> str:
 def facts() -> dict[str, str]:
     """Everything results.md says about the machine and the software."""
     return {
-        "date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "nproc": str(os.cpu_count()),
         "cores usable": ", ".join(map(str, CORES)),
         "memory": _memory(),
@@ -110,7 +110,7 @@ def facts() -> dict[str, str]:
 
 def _git_head() -> str:
     try:
-        out = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, timeout=5)
+        out = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, timeout=5, check=False)
         return out.stdout.strip() or "unknown"
     except (OSError, subprocess.SubprocessError):
         return "unknown"

@@ -10,14 +10,16 @@ from __future__ import annotations
 
 import asyncio
 import os
+import shutil
 import signal
 import socket
 import subprocess
 import sys
 import time
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import Self
 
 import sqlalchemy as sa
 
@@ -68,7 +70,7 @@ async def _seed(home: Path, user_count: int, heavy_entries: int) -> Seeded:
     home.mkdir(parents=True, exist_ok=True)
     url = database_url(home)
     settings = Settings.from_environ({}, home=str(home), database_url=url)
-    now = datetime.now(timezone.utc).replace(microsecond=0)
+    now = datetime.now(UTC).replace(microsecond=0)
     password = hash_password("bench-password-1")  # one hash for everyone: Argon2id is slow on purpose
     key = new_key_material(now)
     database = await Database.open(url)
@@ -103,7 +105,7 @@ async def _heavy_history(database: object, tenant_id: int, user_id: int, task_id
     rows = []
     for n in range(count):
         day = first + timedelta(days=n * span_days // max(count, 1))
-        start = datetime(day.year, day.month, day.day, 6, tzinfo=timezone.utc) + timedelta(seconds=(n % 40) * 420)
+        start = datetime(day.year, day.month, day.day, 6, tzinfo=UTC) + timedelta(seconds=(n % 40) * 420)
         rows.append({
             "tenant_id": tenant_id, "user_id": user_id, "task_id": task_id, "day": day, "duration_seconds": 400,
             "notes": f"entry {n}", "started_at": start, "ended_at": start + timedelta(seconds=400), "origin": "timer",
@@ -134,6 +136,13 @@ def wait_listening(port: int, process: subprocess.Popen[bytes], timeout: float, 
     raise TimeoutError(f"server did not listen within {timeout}s: {log.read_text()[-2000:]}")
 
 
+def _pinned(cores: set[int]) -> list[str]:
+    """``taskset -c CORES`` when there is one: pinned from the first instruction, so every
+    thread the server starts inherits it (util-linux; on other systems: not pinned)."""
+    taskset = shutil.which("taskset")
+    return [taskset, "-c", ",".join(map(str, sorted(cores)))] if taskset else []
+
+
 class ServerProcess:
     """A server subprocess pinned to the relay core; ``stop()`` is SIGTERM, then KILL."""
 
@@ -159,8 +168,8 @@ class ServerProcess:
         machine.raise_file_limit()  # inherited by the child
         with open(self.log, "ab") as log:
             self.process = subprocess.Popen(
-                [*self.argv, "--port", str(self.port)], stdout=log, stderr=subprocess.STDOUT, env=self.env, cwd=REPO,
-                preexec_fn=lambda: machine.pin(machine.RELAY_CORES),
+                [*_pinned(machine.RELAY_CORES), *self.argv, "--port", str(self.port)], stdout=log, stderr=subprocess.STDOUT,
+                env=self.env, cwd=REPO,
             )
         wait_listening(self.port, self.process, timeout, self.log)
         return self
@@ -175,7 +184,7 @@ class ServerProcess:
             self.process.kill()
             self.process.wait(timeout=10)
 
-    def __enter__(self) -> ServerProcess:
+    def __enter__(self) -> Self:
         return self.start()
 
     def __exit__(self, *_exc: object) -> None:

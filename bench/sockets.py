@@ -16,7 +16,7 @@ import multiprocessing
 import time
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
-from typing import Any
+from typing import Any, Self
 
 from bench import machine
 
@@ -53,11 +53,21 @@ class Loader:
     records: list[tuple[int, int, str, float]] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
 
-    async def connect_all(self, concurrency: int) -> dict[str, Any]:
-        """Open every socket (hello, wait for welcome); report counts and errors."""
+    async def connect_all(self, concurrency: int, within: float | None = None) -> dict[str, Any]:
+        """Open every socket (hello, wait for welcome); report counts and errors.
+
+        With ``within``, handshakes still pending after that many seconds are cancelled
+        and the sockets open by then are reported.
+        """
         gate = asyncio.Semaphore(concurrency)
         began = time.monotonic()
-        results = await asyncio.gather(*(self._open(client, gate) for client in self.clients))
+        opening = asyncio.gather(*(self._open(client, gate) for client in self.clients))
+        try:
+            results = await asyncio.wait_for(opening, within)
+        except TimeoutError:
+            self.errors.insert(0, f"gave up after {within:.0f} s")
+            connected = self.open_count()
+            return {"connected": connected, "failed": 0, "seconds": time.monotonic() - began, "errors": self.errors[:5]}
         return {"connected": sum(results), "failed": len(results) - sum(results), "seconds": time.monotonic() - began,
                 "errors": self.errors[:5]}
 
@@ -75,7 +85,7 @@ class Loader:
                 if welcome.get("type") != "welcome":
                     raise RuntimeError(f"expected welcome, got {welcome}")
                 client.last_seq = max(client.last_seq, int(welcome["seq"]) if not client.waiting_for else client.last_seq)
-            except Exception as exc:  # counted and reported: a benchmark never stops on one socket
+            except Exception as exc:  # noqa: BLE001 - counted and reported: a benchmark never stops on one socket
                 self.errors.append(f"{type(exc).__name__}: {exc}"[:200])
                 return False
         client.reader = asyncio.create_task(self._read(client))
@@ -94,7 +104,7 @@ class Loader:
                     self.records.append((client.user, seq, name, now))
                 if client.waiting_for == name and seq > client.since and not client.caught_up_at:
                     client.caught_up_at = now
-        except Exception:  # closed or reset: the socket is done
+        except Exception:  # noqa: BLE001 - closed or reset: the socket is done
             return
 
     def drop_all(self) -> None:
@@ -136,7 +146,7 @@ class Loader:
             if client.ws is not None:
                 try:
                     await asyncio.wait_for(client.ws.close(), 2)
-                except Exception:
+                except Exception:  # noqa: BLE001, S110 - closing is best effort; drop_all cuts the rest
                     pass
         self.drop_all()
 
@@ -150,7 +160,7 @@ async def _serve(conn: Connection, loader: Loader) -> None:
     while True:
         order, argument = await loop.run_in_executor(None, conn.recv)
         if order == "connect":
-            conn.send(await loader.connect_all(argument))
+            conn.send(await loader.connect_all(*argument))
         elif order == "record":
             loader.recording = bool(argument)
             loader.records = [] if argument else loader.records
@@ -213,8 +223,9 @@ class SocketFleet:
             answers.append(pipe.recv())
         return answers
 
-    def connect(self, concurrency: int = CONNECT_CONCURRENCY) -> dict[str, Any]:
-        answers = self.ask("connect", concurrency)
+    def connect(self, concurrency: int = CONNECT_CONCURRENCY, within: float | None = None) -> dict[str, Any]:
+        """Open every process's sockets; with ``within``, stop trying after that long."""
+        answers = self.ask("connect", (concurrency, within), timeout=(within or 840) + 60)
         return {"connected": sum(a["connected"] for a in answers), "failed": sum(a["failed"] for a in answers),
                 "seconds": max(a["seconds"] for a in answers), "errors": [e for a in answers for e in a["errors"]][:5]}
 
@@ -234,7 +245,7 @@ class SocketFleet:
             if process.is_alive():
                 process.kill()
 
-    def __enter__(self) -> SocketFleet:
+    def __enter__(self) -> Self:
         return self.start()
 
     def __exit__(self, *_exc: object) -> None:
