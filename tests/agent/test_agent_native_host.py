@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from host_process import HostProcess, daemon_pid, stop_daemon
+from agent_host_process import HostProcess, daemon_pid, stop_daemon
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 

@@ -21,8 +21,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from host_process import HostProcess, daemon_pid, stop_daemon
-from relay_process import RelayProcess, RelayReader
+from agent_host_process import HostProcess, daemon_pid, stop_daemon
+from agent_relay_process import RelayProcess, RelayReader
 
 PAGE_TASK = {"source": "asana", "external_id": "1201", "title": "Write report", "url": "https://app.asana.com/0/42/1201",
              "project": {"external_id": "42", "name": "Launch"}, "project_count": 1}

@@ -20,7 +20,14 @@ from agent.credentials import Credentials, StoredLogin, refusal
 from agent.errors import AgentError, KeyringUnavailable, NotLoggedIn
 from agent.framing import FrameDecoder
 from agent.installer import install, launcher_text, manifest_dir_for, uninstall
-from agent.ipc import connect, listen, peer_is_this_user, read_message, take_instance_lock, write_message
+from agent.ipc import (
+    connect,
+    listen,
+    peer_is_this_user,
+    read_message,
+    take_instance_lock,
+    write_message,
+)
 from agent.native_host import BrowserSide
 from agent.outbox import Command, DuplicateCommand, Outbox
 from agent.sealing import Sealer
