@@ -1,10 +1,11 @@
 """taskclock's companion agent: keyring login, durable outbox, native-messaging host.
 
 Pure logic, no I/O (driven by the shells below, tested without sockets; a test keeps
-them so): ``command`` (a browser command as kept), ``framing`` (native-messaging frames), ``backoff`` (reconnection delays), ``clock``
-(offset to the relay's clock from Date headers), ``routes`` (browser op -> REST call,
-with bridge.core's validation), ``replay`` (occurred_at stamps, what an answer means
-for an outbox row), ``state`` (today's view with unconfirmed commands applied).
+them so): ``command`` (a browser command as kept), ``framing`` (native-messaging
+frames), ``backoff`` (reconnection delays), ``clock`` (offset to the relay's clock
+from Date headers), ``routes`` (browser op -> REST call, with bridge.core's
+validation), ``replay`` (occurred_at stamps, what an answer means for an outbox row),
+``state`` (today's view with unconfirmed commands applied).
 
 I/O shells, each the only importer of its library: ``credentials`` (keyring),
 ``sealing`` (cryptography, AES-GCM), ``outbox`` (sqlmodel), ``relay_client`` (aiohttp),

@@ -52,7 +52,12 @@ class Forwarder:
         while True:
             await self._link.online.wait()
             self._work.clear()
-            if await self._drain():
+            try:
+                drained = await self._drain()
+            except Exception:  # noqa: BLE001 - keep forwarding; the rows stay in the outbox
+                log.exception("unexpected failure while forwarding")
+                drained = False
+            if drained:
                 self._backoff.reset()
                 await self._work.wait()
             else:

@@ -104,6 +104,9 @@ class RelayLink:
                 self._set_state("offline", str(getattr(exc, "message", exc)) or type(exc).__name__)
             except TaskclockError as exc:
                 self._set_state("offline", exc.message)
+            except Exception as exc:  # noqa: BLE001 - a relay bug must not end the link for good
+                log.exception("unexpected failure on the relay connection")
+                self._set_state("offline", f"unexpected {type(exc).__name__}")
             self.online.clear()
             await self._pause()
 

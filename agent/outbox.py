@@ -12,6 +12,7 @@ and each must reach the disk before the browser is answered anyway.
 from __future__ import annotations
 
 import json
+import logging
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,8 @@ from sqlmodel import Field, Session, SQLModel, create_engine, func, select
 from agent.command import Command
 from agent.errors import AgentError
 from agent.sealing import Sealer
+
+log = logging.getLogger("taskclock.agent.outbox")
 
 
 class DuplicateCommand(AgentError):
@@ -99,10 +102,22 @@ class Outbox:
             return self._command(row)
 
     def pending(self, account: str) -> list[Command]:
-        """Every command of ``account`` still waiting, oldest first."""
+        """Every command of ``account`` still waiting, oldest first.
+
+        A row that cannot be unsealed any more (the keyring's key was replaced) can never
+        be sent: it is dropped with a warning rather than blocking every later command.
+        """
         with Session(self._engine) as session:
             rows = session.exec(select(OutboxRow).where(OutboxRow.account == account).order_by(OutboxRow.seq)).all()
-            return [self._command(row) for row in rows]
+            commands = []
+            for row in rows:
+                try:
+                    commands.append(self._command(row))
+                except AgentError as exc:
+                    log.warning("dropping outbox row %s (%s): %s", row.key, row.op, exc.message)
+                    session.delete(row)
+            session.commit()
+            return commands
 
     def count(self, account: str | None = None) -> int:
         """How many commands wait (for ``account``, or all)."""

@@ -222,3 +222,14 @@ def test_per_user_locations_on_macos_and_windows_launcher(config: AgentConfig) -
     assert '"C:\\\\Python\\\\python.exe" -m bridge.cli agent native-host %*' in bat
     sh = launcher_text("/opt/py it's/python", None, platform="linux")
     assert "exec '/opt/py it'\"'\"'s/python' -m bridge.cli agent native-host \"$@\"" in sh
+
+
+def test_rows_sealed_under_a_lost_key_are_dropped_not_blocking(tmp_path: Path) -> None:
+    old = Outbox.open(tmp_path / "outbox.db", Sealer(os.urandom(32)))
+    old.append(make_command("lost"))
+    old.close()
+    new = Outbox.open(tmp_path / "outbox.db", Sealer(os.urandom(32)))
+    new.append(make_command("kept"))
+    assert [c.key for c in new.pending("acct")] == ["kept"]
+    assert new.count("acct") == 1
+    new.close()
