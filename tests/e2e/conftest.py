@@ -7,6 +7,7 @@ A missing browser fails the test with the package to install: never a silent ski
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
@@ -57,9 +58,10 @@ def playwright() -> Iterator[Playwright]:
 def extension_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The production build (``taskclock extension build``) in a temporary ``dist``."""
     out = tmp_path_factory.mktemp("dist")
+    env = {**os.environ, "TASKCLOCK_HOME": str(tmp_path_factory.mktemp("build-home"))}
     result = subprocess.run(
         [str(TASKCLOCK), "extension", "build", "--browser", "all", "--out", str(out)],
-        cwd=REPO, capture_output=True, text=True, timeout=300,
+        cwd=REPO, capture_output=True, text=True, timeout=300, env=env,
     )
     if result.returncode != 0:
         pytest.fail(

@@ -65,6 +65,7 @@ class Relay:
         """The environment every ``taskclock relay`` command of this relay needs."""
         env = dict(os.environ)
         env["TASKCLOCK_HOME"] = str(self.home)
+        env["HOME"] = str(self.home)  # nothing of a test lands in the real home
         for name in ("TASKCLOCK_DATABASE", "TASKCLOCK_REDIS"):
             env.pop(name, None)
         return env

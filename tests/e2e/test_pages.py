@@ -140,13 +140,14 @@ def test_widget_comes_back_when_the_site_re_renders(
     page = DETAIL[site]
     tab = signed_in[kind].new_tab()
     open_task(tab, page)
+    time.sleep(1)  # let the task's resolve land first: the state must not change after
     state = tab.evaluate(attr(page.timer, "data-state"))
     tab.evaluate("window.fixtureRerender() ?? true")  # new nodes: our widget may go with them
     count = timers_count(site, page.external_id, page.scope)
     tab.wait_for(f"{count} === 1", timeout=2)  # re-mounted after the observer's debounce
     time.sleep(0.5)
     assert tab.evaluate(count) == 1, "a second widget for the same task"
-    assert tab.evaluate(attr(page.timer, "data-state")) == state
+    wait_attr(tab, page.timer, "data-state", state, timeout=2)
     tab.close()
 
 
