@@ -38,6 +38,22 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.e2e)
 
 
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):  # noqa: ANN201
+    """On a failure, attach the tails of the relay's and the agent's logs to the report:
+    in CI they are the only record of what the servers saw."""
+    outcome = yield
+    report = outcome.get_result()
+    if report.when != "call" or not report.failed:
+        return
+    funcargs = getattr(item, "funcargs", {})
+    for name in ("relay", "agent"):
+        server = funcargs.get(name)
+        log = getattr(server, "log", None)
+        if log is not None and Path(log).exists():
+            report.sections.append((f"{name} log (tail)", Path(log).read_text()[-4000:]))
+
+
 @pytest.fixture(scope="session")
 def fixture_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FixtureServer]:
     """The TLS fixture server and CONNECT proxy, on 127.0.0.1, for the whole session."""

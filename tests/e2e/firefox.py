@@ -13,7 +13,6 @@ import os
 import re
 import subprocess
 import threading
-import time
 from pathlib import Path
 from typing import Any
 
@@ -253,4 +252,3 @@ class FirefoxBrowser:
                     self.process.kill()
                     self.process.wait()
             self.process = None
-            time.sleep(0)  # let the stderr drain thread see end of file
