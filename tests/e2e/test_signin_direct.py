@@ -114,3 +114,28 @@ def test_restarted_service_worker_answers_at_once(
     wait_attr(tab, page.timer, "data-state", "today", timeout=2)
     assert eventually(lambda: relay_timer(relay, owner) is None)
     tab.close()
+
+
+@pytest.mark.parametrize("kind", BROWSERS)
+def test_timer_is_reachable_by_keyboard(
+    kind: str, signed_in_direct: dict[str, Browser], relay: Relay, owner: Account
+) -> None:
+    """Tab from the issue's breadcrumb lands on the timer; Enter starts and stops it."""
+    page = DETAIL["jira"]
+    tab = signed_in_direct[kind].new_tab()
+    open_task(tab, page)
+    crumb_css = ('[data-testid="issue.views.issue-base.foundation.breadcrumbs.'
+                 'breadcrumb-current-issue-container"] a')
+    crumb = f"document.querySelector({json.dumps(crumb_css)})"
+    tab.evaluate(f"{crumb}.focus() ?? true")
+    tab.press("Tab")
+    toggle = inner(page.timer, '[data-action="toggle"]')
+    tab.wait_for(f"document.activeElement === {page.timer}"
+                 f" && {page.timer}.shadowRoot.activeElement === {toggle}", timeout=2)
+    tab.press("Enter")
+    wait_attr(tab, page.timer, "data-state", "running", timeout=1)
+    time.sleep(1.2)
+    tab.press("Enter")
+    wait_attr(tab, page.timer, "data-state", "today", timeout=2)
+    assert eventually(lambda: relay_timer(relay, owner) is None)
+    tab.close()
