@@ -42,6 +42,8 @@ class Agent:
             PYTHON_KEYRING_BACKEND="taskclock_test_keyring.FileKeyring",
             TASKCLOCK_TEST_KEYRING_FILE=str(self.root / "keyring.json"),
             PYTHONPATH=os.pathsep.join([str(TEST_KEYRING_DIR), str(REPO)]),
+            # Reconnect within a second of the relay coming back (outage test).
+            TASKCLOCK_AGENT_MAX_BACKOFF="1",
         )
         return env
 

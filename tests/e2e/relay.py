@@ -162,5 +162,13 @@ class Relay:
         return answer["access_token"]
 
     def api(self, account: Account, method: str, path: str, body: Any = None) -> Any:
-        """A call to ``/api/v1/{tenant}{path}`` as *account*."""
-        return self.request(method, f"/api/v1/{account.tenant}{path}", body, self.token(account))
+        """A call to ``/api/v1/{tenant}{path}`` as *account* (signs in again after a 401,
+        as a token may not outlive a relay restart)."""
+        path = f"/api/v1/{account.tenant}{path}"
+        try:
+            return self.request(method, path, body, self.token(account))
+        except RelayError as error:
+            if error.status != 401:
+                raise
+            self._tokens.pop((account.tenant, account.username), None)
+            return self.request(method, path, body, self.token(account))
