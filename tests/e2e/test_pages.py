@@ -40,8 +40,11 @@ def transport(request: pytest.FixtureRequest) -> str:
 def test_options_status_names_the_transport(
     kind: str, signed_in: dict[str, Browser], request: pytest.FixtureRequest
 ) -> None:
+    expected = "agent" if transport(request) == "agent" else "signed-in"
     tab = open_options(signed_in[kind])
-    assert status(tab) == ("agent" if transport(request) == "agent" else "signed-in")
+    tab.wait_for(f"document.querySelector('[data-role=\"status\"]').dataset.state"
+                 f" === {expected!r}", timeout=10)
+    assert status(tab) == expected
     tab.close()
 
 
