@@ -219,52 +219,52 @@ export class Controller {
         return publicState(this.state);
       case 'tasks.resolve': {
         const answer = await this.call('resolve', { items: payload.items.map(toRelayPageTask) });
-        if (answer?.queued) return answer; // the agent's outbox holds it: events will follow
+        if (answer?.queued) return this.queued(answer);
         this.dispatch({ type: 'tasks', items: answer?.items ?? [] });
         return answer;
       }
       case 'timer.start': {
         const answer = await this.call('timer.start', payload);
-        if (answer?.queued) return answer; // the agent's outbox holds it: events will follow
+        if (answer?.queued) return this.queued(answer);
         this.dispatch({ type: 'timer', timer: answer?.timer ?? null, stoppedEntries: [answer?.stopped_entry].filter(Boolean) });
         return answer;
       }
       case 'timer.pause':
       case 'timer.resume': {
         const answer = await this.call(type, payload);
-        if (answer?.queued) return answer; // the agent's outbox holds it: events will follow
+        if (answer?.queued) return this.queued(answer);
         this.dispatch({ type: 'timer', timer: answer?.timer ?? null });
         return answer;
       }
       case 'timer.stop': {
         const answer = await this.call('timer.stop', payload);
-        if (answer?.queued) return answer; // the agent's outbox holds it: events will follow
+        if (answer?.queued) return this.queued(answer);
         const entries = [answer?.entry, ...(answer?.entries ?? [])].filter(Boolean);
         this.dispatch({ type: 'timer', timer: null, stoppedEntries: entries });
         return answer;
       }
       case 'attendance.toggle': {
         const answer = await this.call('attendance.toggle', {});
-        if (answer?.queued) return answer; // the agent's outbox holds it: events will follow
+        if (answer?.queued) return this.queued(answer);
         if (answer?.attendance) this.dispatch({ type: 'attendance', attendance: { ...answer.attendance, as_of: new Date(this.deps.now()).toISOString() } });
         return answer;
       }
       case 'entries.create':
       case 'entries.update': {
         const answer = await this.call(type, payload);
-        if (answer?.queued) return answer; // the agent's outbox holds it: events will follow
+        if (answer?.queued) return this.queued(answer);
         this.dispatch({ type: 'entry', change: type === 'entries.create' ? 'created' : 'updated', entry: answer?.entry });
         return answer;
       }
       case 'entries.delete': {
         const answer = await this.call('entries.delete', payload);
-        if (answer?.queued) return answer; // the agent's outbox holds it: events will follow
+        if (answer?.queued) return this.queued(answer);
         this.dispatch({ type: 'entry', change: 'deleted', entry: answer?.entry ?? { id: payload.entry_id } });
         return answer ?? {};
       }
       case 'tasks.update': {
         const answer = await this.call('tasks.update', payload);
-        if (answer?.queued) return answer; // the agent's outbox holds it: events will follow
+        if (answer?.queued) return this.queued(answer);
         const view = answer?.task ?? answer;
         if (view) this.dispatch({ type: 'tasks', items: [{ task_id: payload.task_id, ...view }] });
         return answer;
@@ -283,6 +283,16 @@ export class Controller {
       default:
         throw new RelayError(400, 'unknown_request', `unknown request ${type}`);
     }
+  }
+
+  /**
+   * The agent wrote the command to its outbox but the relay has not answered (it is
+   * down): the relay's events follow once it is back. Meanwhile show what the agent
+   * shows, its `today` with queued commands applied, so the click shows at once.
+   */
+  async queued(answer) {
+    if (this.transport?.kind === 'agent') await this.refreshToday();
+    return answer;
   }
 
   async call(op, args) {

@@ -60,10 +60,11 @@ export class ContentRuntime {
     const before = this.state;
     this.state = { ...initialState(), ...state };
     if (before.signedIn !== this.state.signedIn || before.user?.id !== this.state.user?.id) {
-      // Signed in (or as someone else): task views belong to a login; resolve afresh.
+      // Signed in (or as someone else): task views belong to a login; resolve afresh,
+      // at once: a task not resolved before the relay goes down cannot be started.
       this.views.clear();
       this.resolvedKeys.clear();
-      if (this.observer) this.scheduleScan();
+      if (this.observer) this.scan();
     }
     for (const view of Object.values(this.state.tasks ?? {})) {
       for (const [externalId, known] of this.views) if (String(known.task_id) === String(view.task_id)) this.views.set(externalId, { ...known, ...view });

@@ -245,12 +245,6 @@ def test_board_cards_get_compact_timers_that_keep_clicks(
     tab.close()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known gap (2026-11-26): with the relay down, a click through the agent shows "
-    "nothing and never reaches the relay; the agent's own outbox test passes, so the "
-    "browser side (extension state or transport) drops it. Remove this mark once fixed.",
-)
 @pytest.mark.parametrize("signed_in", ["agent"], indirect=True)
 def test_click_while_the_relay_is_down_reaches_it_later(
     signed_in: dict[str, Browser], relay: Relay, owner: Account

@@ -186,6 +186,17 @@ test('signed out: timers say so and ask for nothing from the relay', async () =>
   }
 });
 
+test('signing in resolves the page\'s tasks at once (before the relay may go down)', async () => {
+  const page = await start('jira', 'issue', { state: { signedIn: false } });
+  try {
+    assert.equal(page.link.requests.some(([type]) => type === 'tasks.resolve'), false);
+    page.runtime.setState(SIGNED_IN);
+    assert.ok(page.link.requests.some(([type]) => type === 'tasks.resolve'), 'asked in the same turn as the widget leaves signed-out');
+  } finally {
+    page.done();
+  }
+});
+
 test('running state ticks data-today-seconds from the pushed state', async () => {
   const page = await start('jira', 'issue');
   try {

@@ -225,3 +225,26 @@ test('past midnight in the user zone, today is read again', async () => {
   clearInterval(instance.dayTimer);
   clearTimeout(instance.agentRetryTimer);
 });
+
+test('relay down, agent up: a queued start shows at once (the agent\'s optimistic today), still through the agent', async () => {
+  let queued = false;
+  const optimistic = { task_id: 3, state: 'running', started_at: '2026-11-26T09:00:00Z', elapsed_seconds: 0, as_of: '2026-11-26T09:00:00Z', optimistic: true };
+  const { instance, made } = controller({
+    agent: () => fakeTransport('agent', {
+      today: () => (queued ? { ...TODAY, timer: optimistic, optimistic: true } : TODAY),
+      'timer.start': () => { queued = true; return { queued: true }; },
+    }, { helloResult: { signed_in: true, connected: true, user: { id: 1, username: 'ann', role: 'staff' } } }),
+    direct: () => fakeTransport('direct', { today: TODAY }),
+    session: fakeSession({ signedIn: true }),
+  });
+  await ready(instance);
+  instance.onFrame({ type: 'status', connected: false, signed_in: true, outbox: 0 });
+  const answer = await instance.request('timer.start', { task_id: 3 });
+  assert.equal(answer.queued, true);
+  assert.equal(instance.state.timer?.task_id, 3, 'the click shows without waiting for the relay');
+  assert.equal(instance.state.timer.state, 'running');
+  assert.equal(instance.transport.kind, 'agent');
+  assert.equal(made.direct.length, 0, 'the direct transport cannot reach a relay that is down');
+  assert.equal(made.agent[0].calls.filter(([op]) => op === 'timer.start').length, 1);
+  clearTimeout(instance.agentRetryTimer);
+});
