@@ -21,7 +21,9 @@ if [ "$(id -u)" = 0 ] && have_cmd apt-get; then
   echo "installing Debian packages: ${need[*]}"
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -q
-  apt-get install -y -q --no-install-recommends "${need[@]}"
+  # With recommends: the browsers' fonts and libraries come with them, as on the
+  # machines where the end-to-end suite was shown to pass.
+  apt-get install -y -q "${need[@]}"
   # The postgresql and redis-server packages start servers of their own; the tests run
   # throw-away servers on free ports (tests/harness/servers.py), so stop the packaged
   # ones we just installed. `service` may be missing on a minimal machine: fall back to
