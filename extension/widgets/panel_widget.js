@@ -210,14 +210,33 @@ export class PanelWidget {
     }
   }
 
+  /**
+   * Draw the entry rows. A refresh (a live total change, another save) keeps the rows the
+   * user is acting on, a delete awaiting its confirm or an open editor, so data arriving
+   * mid-click never wipes their pending action. Save and cancel close their own row.
+   */
   renderEntries() {
-    const rows = this.entries.map((entry) =>
-      renderEntryRow(this.doc, entry, {
-        onEdit: (row) => row.replaceWith(renderEntryEditor(this.doc, entry, { onSave: (changes, errorNode) => this.saveEntry(entry, changes, errorNode), onCancel: () => this.renderEntries() })),
-        onDelete: (entryId) => this.run('entries.delete', { entry_id: entryId }).then((ok) => ok && this.loadEntries()),
-      }),
-    );
+    const pending = new Map();
+    for (const row of this.list.children) {
+      if (row.hasAttribute('data-editing') || row.querySelector('[data-action="confirm"]')) {
+        pending.set(row.getAttribute('data-entry-id'), row);
+      }
+    }
+    const rows = this.entries.map((entry) => pending.get(String(entry.id)) ?? this.entryRow(entry));
     this.list.replaceChildren(...rows);
+  }
+
+  entryRow(entry) {
+    return renderEntryRow(this.doc, entry, {
+      onEdit: (row) =>
+        row.replaceWith(
+          renderEntryEditor(this.doc, entry, {
+            onSave: (changes, errorNode) => this.saveEntry(entry, changes, errorNode),
+            onCancel: () => this.list.querySelector(`[data-entry-id="${entry.id}"][data-editing]`)?.replaceWith(this.entryRow(entry)),
+          }),
+        ),
+      onDelete: (entryId) => this.run('entries.delete', { entry_id: entryId }).then((ok) => ok && this.loadEntries()),
+    });
   }
 
   async submitNewEntry() {
@@ -241,7 +260,9 @@ export class PanelWidget {
 
   async saveEntry(entry, changes, errorNode) {
     const ok = await this.run('entries.update', { entry_id: entry.id, ...changes }, errorNode);
-    if (ok) await this.loadEntries();
+    if (!ok) return;
+    this.list.querySelector(`[data-entry-id="${entry.id}"][data-editing]`)?.replaceWith(this.entryRow({ ...entry, ...changes }));
+    await this.loadEntries();
   }
 
   /** One request; errors are shown in the panel (or `errorNode`). Returns true on success. */

@@ -163,3 +163,23 @@ test('close and Escape hide the panel; events stay inside', () => {
   widget.element.dispatchEvent(new window.KeyboardEvent('keydown', { key: 'Escape' }));
   assert.equal(widget.isOpen, false);
 });
+
+test('a refresh of the list keeps a delete awaiting confirm and an open editor', async () => {
+  const entries = [
+    { id: 5, task_id: 12, date: '2026-11-25', duration_seconds: 1800, notes: '' },
+    { id: 6, task_id: 12, date: '2026-11-24', duration_seconds: 600, notes: '' },
+  ];
+  const { widget, $ } = panel({ entries });
+  await tick(5);
+  $('[data-entry-id="5"] button[data-action="delete"]').click();
+  $('[data-entry-id="6"] button[data-action="edit"]').click();
+  await widget.loadEntries(); // what a live total change triggers
+  assert.ok($('[data-entry-id="5"] button[data-action="confirm"]'), 'the pending delete survived the refresh');
+  assert.ok($('[data-entry-id="6"][data-editing] button[data-action="save"]'), 'the editor survived the refresh');
+  $('[data-entry-id="6"] button[data-action="cancel"]').click();
+  assert.equal($('[data-entry-id="6"][data-editing]'), null, 'cancel still closes the editor');
+  $('[data-entry-id="6"] button[data-action="edit"]').click();
+  $('[data-entry-id="6"] button[data-action="save"]').click();
+  await tick(10);
+  assert.equal($('[data-entry-id="6"][data-editing]'), null, 'save closes the editor');
+});
