@@ -2,8 +2,10 @@
 
 For each request: authenticate (unless the route is public), parse the body and query
 strictly, then run the handler inside one read session (GET) or one write transaction
-(everything else). A write with an ``Idempotency-Key`` stores its answer in that same
-transaction and replays it for a repeat. ``error_middleware`` turns every
+(everything else). Routes marked ``one_trip`` have a plain (not async) handler of Core
+statements that ``Database.run_write`` runs in a single trip to the database: the
+timer commands, which every click sends. A write with an ``Idempotency-Key`` stores
+its answer in that same transaction and replays it for a repeat. ``error_middleware`` turns every
 ``TaskclockError`` into CONTRACT.md's error shape: the only place that maps errors to
 HTTP statuses.
 """
@@ -24,7 +26,7 @@ from bridge.api.schemas import parse_body, parse_query
 from bridge.core import errors
 from bridge.core.roles import Actor
 from bridge.store import idempotency
-from bridge.store.database import Tx
+from bridge.store.database import Trip, Tx
 from sqlalchemy.ext.asyncio import AsyncSession
 
 log = logging.getLogger(__name__)
@@ -105,14 +107,26 @@ class Call:
             raise errors.NotFound(f"no such {name.removesuffix('_id')}") from None
 
 
-Handler = Callable[[Call], Awaitable["dict[str, Any] | tuple[int, dict[str, Any]]"]]
+@dataclass(frozen=True)
+class Command:
+    """What a one-trip handler gets: who asks, the parsed body, one clock reading, the trip."""
+
+    now: datetime
+    actor: Actor
+    body: Any
+    trip: Trip
+
+
+Result = "dict[str, Any] | tuple[int, dict[str, Any]]"
+Handler = Callable[[Call], Awaitable[Result]]
+TripHandler = Callable[[Command], Result]
 
 
 @dataclass(frozen=True)
 class Route:
     method: str
     path: str
-    handler: Handler
+    handler: Handler | TripHandler
     summary: str
     body: type[BaseModel] | None = None
     query: type[BaseModel] | None = None
@@ -121,6 +135,8 @@ class Route:
     #: Read-only POSTs (login: slow hashing must not hold the writer) say False and
     #: open their own short write transaction when they need one.
     writes: bool | None = None
+    #: The handler is a ``TripHandler`` (authenticated writes only).
+    one_trip: bool = False
 
     @property
     def in_write_transaction(self) -> bool:
@@ -147,6 +163,9 @@ async def dispatch(route: Route, request: web.Request) -> web.Response:
     body = parse_body(route.body, await request.read()) if route.body else None
     query = parse_query(route.query, dict(request.query)) if route.query else None
     database = app[appkeys.DATABASE]
+    if route.one_trip:
+        assert actor is not None, "one-trip routes are authenticated"
+        return await _in_one_trip(route, request, now, actor, body)
     if not route.in_write_transaction:
         async with database.read() as session:
             status, payload = _split(await route.handler(Call(request, now, actor, session, body=body, query=query)))
@@ -159,11 +178,55 @@ async def dispatch(route: Route, request: web.Request) -> web.Response:
     return await _idempotent(route, request, now, actor, key, body, query)
 
 
+def _checked_key(key: str) -> str:
+    if not key or len(key) > MAX_IDEMPOTENCY_KEY:
+        raise errors.InvalidInput("Idempotency-Key must be 1 to 100 characters", field="Idempotency-Key")
+    return key
+
+
+def _replay(route: Route, prior: tuple[int, dict[str, Any]]) -> web.Response:
+    response = _answer(route, *prior)
+    response.headers["Idempotent-Replayed"] = "true"
+    return response
+
+
+async def _in_one_trip(route: Route, request: web.Request, now: datetime, actor: Actor, body: Any) -> web.Response:
+    key = request.headers.get("Idempotency-Key")
+    fingerprint = None
+    if key is not None:
+        fingerprint = idempotency.request_fingerprint(request.method, request.path, await request.read())
+    database = request.app[appkeys.DATABASE]
+    try:
+        status, payload, replayed = await database.run_write(
+            _trip, route.handler, now, actor, body, None if key is None else _checked_key(key), fingerprint
+        )
+    except idempotency.DuplicateKey:
+        # A racing twin committed first (PostgreSQL): ours rolled back; answer as it did.
+        prior = await database.run_read(idempotency.lookup_on, actor.tenant_id, actor.user_id, key, fingerprint)
+        if prior is None:
+            raise
+        return _replay(route, prior)
+    return _replay(route, (status, payload)) if replayed else _answer(route, status, payload)
+
+
+def _trip(
+    trip: Trip, handler: TripHandler, now: datetime, actor: Actor, body: Any, key: str | None, fingerprint: str | None
+) -> tuple[int, dict[str, Any], bool]:
+    """Inside the trip: a repeat's stored answer, or the command and its stored answer."""
+    if key is not None and fingerprint is not None:
+        prior = idempotency.lookup_on(trip.connection, actor.tenant_id, actor.user_id, key, fingerprint)
+        if prior is not None:
+            return (*prior, True)
+    status, payload = _split(handler(Command(now, actor, body, trip)))
+    if key is not None and fingerprint is not None:
+        idempotency.remember_on(trip.connection, actor.tenant_id, actor.user_id, key, fingerprint, status, payload, now)
+    return status, payload, False
+
+
 async def _idempotent(
     route: Route, request: web.Request, now: datetime, actor: Actor, key: str, body: Any, query: Any
 ) -> web.Response:
-    if not key or len(key) > MAX_IDEMPOTENCY_KEY:
-        raise errors.InvalidInput("Idempotency-Key must be 1 to 100 characters", field="Idempotency-Key")
+    _checked_key(key)
     fingerprint = idempotency.request_fingerprint(request.method, request.path, await request.read())
     database = request.app[appkeys.DATABASE]
     try:
@@ -177,10 +240,7 @@ async def _idempotent(
         async with database.read() as session:
             prior = await idempotency.lookup(session, actor.tenant_id, actor.user_id, key, fingerprint)
     if prior is not None:
-        status, payload = prior
-        response = _answer(route, status, payload)
-        response.headers["Idempotent-Replayed"] = "true"
-        return response
+        return _replay(route, prior)
     return _answer(route, status, payload)
 
 

@@ -125,17 +125,14 @@ class TokenService:
     async def actor_for(self, slug: str, token: str, now: datetime) -> Actor:
         """The user a token stands for, within the tenant named by ``slug``."""
         claims = await self.verify(token, now)
-        async with self._database.read() as session:
-            tenant = await accounts.tenant_by_slug(session, slug)
-            if claims.tenant_id != tenant.id:
-                raise NotFound(f"no company {slug!r}")
-            try:
-                user = await accounts.user_by_id(session, tenant.id, claims.user_id)
-            except NotFound:
-                raise NotAuthenticated("the user of this token no longer exists") from None
-            if claims.session_id is not None and not await credentials.family_live(session, tenant.id, claims.session_id):
-                raise NotAuthenticated("this sign-in has ended (logged out or revoked); sign in again")
-        return accounts.actor_of(user)
+        holder = await self._database.run_read(accounts.token_holder, slug, claims.user_id, claims.session_id)
+        if holder is None or claims.tenant_id != holder.tenant_id:
+            raise NotFound(f"no company {slug!r}")
+        if holder.actor is None:
+            raise NotAuthenticated("the user of this token no longer exists")
+        if claims.session_id is not None and not holder.sign_in_live:
+            raise NotAuthenticated("this sign-in has ended (logged out or revoked); sign in again")
+        return holder.actor
 
     async def authenticate(self, request: web.Request, now: datetime) -> Actor:
         """The Actor of a request's ``Authorization: Bearer`` header."""

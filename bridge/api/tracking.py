@@ -9,14 +9,14 @@ from __future__ import annotations
 from typing import Any
 
 from bridge.api import schemas
-from bridge.api.edge import Call, Route
+from bridge.api.edge import Call, Command, Route
 from bridge.core import days, validation
 from bridge.core.errors import InvalidInput
 from bridge.core.timer import utc_seconds
 from bridge.store import attendance, entries, reports, tasks, timers
 
 
-def _at(call: Call, occurred_at: Any) -> Any:
+def _at(call: Call | Command, occurred_at: Any) -> Any:
     """When the click happened: ``occurred_at`` from an offline client, else now."""
     at = utc_seconds(occurred_at) if occurred_at is not None else None
     return validation.check_occurred_at(at, call.now)
@@ -50,21 +50,21 @@ async def get_timer(call: Call) -> dict[str, Any]:
     return {"timer": await timers.current_view(call.session, call.me, call.now)}
 
 
-async def start_timer(call: Call) -> dict[str, Any]:
-    body: schemas.StartBody = call.body
-    return await timers.start(call.write, call.me, body.task_id, body.notes, _at(call, body.occurred_at), call.now)
+def start_timer(cmd: Command) -> dict[str, Any]:
+    body: schemas.StartBody = cmd.body
+    return timers.start(cmd.trip, cmd.actor, body.task_id, body.notes, _at(cmd, body.occurred_at), cmd.now)
 
 
-async def pause_timer(call: Call) -> dict[str, Any]:
-    return await timers.pause(call.write, call.me, call.body.notes, _at(call, call.body.occurred_at), call.now)
+def pause_timer(cmd: Command) -> dict[str, Any]:
+    return timers.pause(cmd.trip, cmd.actor, cmd.body.notes, _at(cmd, cmd.body.occurred_at), cmd.now)
 
 
-async def resume_timer(call: Call) -> dict[str, Any]:
-    return await timers.resume(call.write, call.me, call.body.notes, _at(call, call.body.occurred_at), call.now)
+def resume_timer(cmd: Command) -> dict[str, Any]:
+    return timers.resume(cmd.trip, cmd.actor, cmd.body.notes, _at(cmd, cmd.body.occurred_at), cmd.now)
 
 
-async def stop_timer(call: Call) -> dict[str, Any]:
-    return await timers.stop(call.write, call.me, call.body.notes, _at(call, call.body.occurred_at), call.now)
+def stop_timer(cmd: Command) -> dict[str, Any]:
+    return timers.stop(cmd.trip, cmd.actor, cmd.body.notes, _at(cmd, cmd.body.occurred_at), cmd.now)
 
 
 async def today(call: Call) -> dict[str, Any]:
@@ -111,10 +111,10 @@ ROUTES = [
     Route("POST", f"{T}/tasks/resolve", resolve, "Create or rename the tasks a page shows; answer with task views", body=schemas.ResolveBody, tags=("tasks",)),
     Route("PATCH", f"{T}/tasks/{{task_id}}", patch_task, "Change billable, budget or completion (role-gated)", body=schemas.TaskPatch, tags=("tasks",)),
     Route("GET", f"{T}/timer", get_timer, "The user's timer, or null", tags=("timer",)),
-    Route("POST", f"{T}/timer/start", start_timer, "Start a timer (stopping any other first)", body=schemas.StartBody, tags=("timer",)),
-    Route("POST", f"{T}/timer/pause", pause_timer, "Pause the running timer", body=schemas.TimerChange, tags=("timer",)),
-    Route("POST", f"{T}/timer/resume", resume_timer, "Resume the paused timer", body=schemas.TimerChange, tags=("timer",)),
-    Route("POST", f"{T}/timer/stop", stop_timer, "Stop the timer; it becomes an entry", body=schemas.TimerChange, tags=("timer",)),
+    Route("POST", f"{T}/timer/start", start_timer, "Start a timer (stopping any other first)", body=schemas.StartBody, tags=("timer",), one_trip=True),
+    Route("POST", f"{T}/timer/pause", pause_timer, "Pause the running timer", body=schemas.TimerChange, tags=("timer",), one_trip=True),
+    Route("POST", f"{T}/timer/resume", resume_timer, "Resume the paused timer", body=schemas.TimerChange, tags=("timer",), one_trip=True),
+    Route("POST", f"{T}/timer/stop", stop_timer, "Stop the timer; it becomes an entry", body=schemas.TimerChange, tags=("timer",), one_trip=True),
     Route("GET", f"{T}/today", today, "Today's sums, timer and attendance", tags=("timer",)),
     Route("POST", f"{T}/attendance/toggle", _clock("toggle"), "Clock in or out", body=schemas.AttendanceBody, tags=("attendance",)),
     Route("POST", f"{T}/attendance/clock-in", _clock("in"), "Clock in", body=schemas.AttendanceBody, tags=("attendance",)),

@@ -21,7 +21,7 @@ from bridge.live.fanout import FanOut
 from bridge.live.sockets import Close, LiveSocket
 from bridge.store import catchup
 from bridge.store.database import Database
-from bridge.store.models import Event
+from bridge.store.database import CommittedEvent
 
 log = logging.getLogger(__name__)
 
@@ -79,7 +79,7 @@ class Hub:
 
     # ------------------------------------------------------------------ publishing
 
-    async def on_commit(self, events: list[Event]) -> None:
+    async def on_commit(self, events: list[CommittedEvent]) -> None:
         """Commit listener: render each event once and publish it (after commit)."""
         envelopes = [core.render(e.tenant_id, e.seq, e.user_id, e.name, e.data) for e in events]
         await self._fanout.publish(envelopes)

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
+import sqlalchemy as sa
 from sqlmodel import col, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.exc import IntegrityError
@@ -12,7 +15,7 @@ from bridge.auth.tokens import SigningKeyMaterial
 from bridge.core.errors import Conflict, InvalidInput, NotFound
 from bridge.core.roles import Actor, Role
 from bridge.store.database import Tx
-from bridge.store.models import SigningKey, Team, Tenant, User
+from bridge.store.models import RefreshFamily, SigningKey, Team, Tenant, User
 
 SLUG_CHARS = set("abcdefghijklmnopqrstuvwxyz0123456789-")
 
@@ -70,6 +73,42 @@ async def user_by_id(session: AsyncSession, tenant_id: int, user_id: int) -> Use
     if user is None:
         raise NotFound("no such user")
     return user
+
+
+_TENANTS: sa.Table = Tenant.__table__  # type: ignore[attr-defined]
+_USERS: sa.Table = User.__table__  # type: ignore[attr-defined]
+_FAMILIES: sa.Table = RefreshFamily.__table__  # type: ignore[attr-defined]
+# Every request asks this: one statement, built once (tenant, user and sign-in together).
+_HOLDER = (
+    sa.select(
+        _TENANTS.c.id.label("tenant_id"), _USERS.c.id.label("user_id"), _USERS.c.username, _USERS.c.role, _USERS.c.time_zone,
+        _FAMILIES.c.id.label("family_id"), _FAMILIES.c.revoked_at,
+    )
+    .select_from(
+        _TENANTS.outerjoin(_USERS, (_USERS.c.tenant_id == _TENANTS.c.id) & (_USERS.c.id == sa.bindparam("user")))
+        .outerjoin(_FAMILIES, (_FAMILIES.c.tenant_id == _TENANTS.c.id) & (_FAMILIES.c.id == sa.bindparam("family")))
+    )
+    .where(_TENANTS.c.slug == sa.bindparam("slug"))
+)
+
+
+@dataclass(frozen=True)
+class TokenHolder:
+    """What a request's token leads to: the tenant named in the URL, and in it the user
+    (``None`` when gone) and whether the token's sign-in is still live."""
+
+    tenant_id: int
+    actor: Actor | None
+    sign_in_live: bool
+
+
+def token_holder(connection: sa.Connection, slug: str, user_id: int, family_id: str | None) -> TokenHolder | None:
+    """Run by ``Database.run_read`` for every authenticated request; ``None``: no such tenant."""
+    row: Any = connection.execute(_HOLDER, {"slug": slug, "user": user_id, "family": family_id or ""}).first()
+    if row is None:
+        return None
+    actor = Actor(row.tenant_id, row.user_id, row.username, row.role, row.time_zone) if row.user_id is not None else None
+    return TokenHolder(row.tenant_id, actor, row.family_id is not None and row.revoked_at is None)
 
 
 def actor_of(user: User) -> Actor:

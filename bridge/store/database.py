@@ -1,39 +1,80 @@
 """Engines, sessions and transactions; the one place that knows which backend runs.
 
 Call ``Database.open(url)`` once at start-up (``bridge.app``'s cleanup context does)
-and ``close()`` at shutdown. Commands run inside ``async with db.write() as tx``: one
-short transaction; the events appended through ``tx`` are handed to the commit
-listeners only after the commit succeeded (nothing is pushed that was not committed).
-Reads use ``async with db.read() as session``.
+and ``close()`` at shutdown. Two ways to write, both one short transaction whose
+events reach the commit listeners only after the commit succeeded (nothing is pushed
+that was not committed):
+
+- ``async with db.write() as tx``: an ORM session; every statement is awaited. For the
+  rarer commands (sign-in, settings, entries).
+- ``await db.run_write(fn, *args)``: ``fn(trip, *args)`` is a plain function of Core
+  statements on a synchronous connection, run in one trip to the database: on SQLite
+  in the writer's own thread, on PostgreSQL through ``AsyncConnection.run_sync``. For
+  the hot commands (the timer), where a hop to the driver per statement cost more
+  than the statements. ``run_read`` is the same for one-statement reads.
 
 SQLite: WAL, ``synchronous=NORMAL`` (durable against a killed process), foreign keys
-on, and a separate single-connection writer engine whose transactions begin with
-``BEGIN IMMEDIATE`` so that concurrent writers, in this process or another, queue
-instead of failing half-way. Database work never blocks the event loop: aiosqlite and
-asyncpg run it off the loop.
+on, and one writer connection per path whose transactions begin with ``BEGIN
+IMMEDIATE`` so that concurrent writers, in this process or another, queue instead of
+failing half-way; in this process an ``asyncio.Lock`` makes the two write paths take
+turns, so they never wait on SQLite's busy timer for each other. Database work never
+blocks the event loop: it runs in threads (aiosqlite's and ours) or in asyncpg.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
 
 from bridge.core.errors import InvalidInput
 from bridge.store import schema
-from bridge.store.models import Event
 
 log = logging.getLogger(__name__)
 
-CommitListener = Callable[[list[Event]], Awaitable[None]]
+T = TypeVar("T")
+
+#: Threads (and pooled connections) for one-trip reads on SQLite.
+READ_THREADS = 4
+
+
+@dataclass(frozen=True, slots=True)
+class CommittedEvent:
+    """One event as the commit listeners (the live hub) receive it."""
+
+    tenant_id: int
+    seq: int
+    user_id: int | None
+    name: str
+    data: dict[str, Any]
+
+
+CommitListener = Callable[[list[CommittedEvent]], Awaitable[None]]
+
+
+@dataclass
+class Tx:
+    """One ORM write transaction: its session and the events it appended."""
+
+    session: AsyncSession
+    events: list[CommittedEvent] = field(default_factory=list)
+
+
+@dataclass
+class Trip:
+    """One write transaction run in a single trip: its connection and its events."""
+
+    connection: sa.Connection
+    events: list[CommittedEvent] = field(default_factory=list)
 
 
 def async_url(url: str) -> str:
@@ -47,24 +88,8 @@ def async_url(url: str) -> str:
     raise InvalidInput(f"unsupported database URL {url!r}: use sqlite:///PATH or postgresql://…", field="database")
 
 
-@dataclass
-class Tx:
-    """One write transaction: its session and the events it appended."""
-
-    session: AsyncSession
-    events: list[Event] = field(default_factory=list)
-
-
-def _sqlite_engine(url: str, *, writer: bool) -> AsyncEngine:
-    engine = create_async_engine(
-        url,
-        connect_args={"timeout": 30},
-        pool_size=1 if writer else 5,
-        max_overflow=0 if writer else 5,
-        pool_timeout=60,
-    )
-
-    @sa.event.listens_for(engine.sync_engine, "connect")
+def _tune_sqlite(engine: sa.Engine, *, writer: bool) -> None:
+    @sa.event.listens_for(engine, "connect")
     def on_connect(dbapi_connection: Any, _record: Any) -> None:
         # Let SQLAlchemy, not the driver, decide when transactions begin (see "begin").
         dbapi_connection.isolation_level = None
@@ -73,19 +98,67 @@ def _sqlite_engine(url: str, *, writer: bool) -> AsyncEngine:
             cursor.execute(f"PRAGMA {pragma}")
         cursor.close()
 
-    @sa.event.listens_for(engine.sync_engine, "begin")
+    @sa.event.listens_for(engine, "begin")
     def on_begin(connection: Any) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE" if writer else "BEGIN")
 
+
+def _sqlite_async_engine(url: str, *, writer: bool) -> AsyncEngine:
+    engine = create_async_engine(
+        url, connect_args={"timeout": 30}, pool_size=1 if writer else 5, max_overflow=0 if writer else 5, pool_timeout=60
+    )
+    _tune_sqlite(engine.sync_engine, writer=writer)
     return engine
+
+
+def _sqlite_sync_engine(url: str, *, writer: bool) -> sa.Engine:
+    """The engine of our own threads: each pooled connection stays in one thread."""
+    sync_url = "sqlite:///" + url.split(":///", 1)[1]
+    size = 1 if writer else READ_THREADS
+    engine = sa.create_engine(
+        sync_url, connect_args={"timeout": 30, "check_same_thread": False}, poolclass=sa.pool.QueuePool,
+        pool_size=size, max_overflow=0, pool_timeout=60,
+    )
+    _tune_sqlite(engine, writer=writer)
+    return engine
+
+
+class _Threads:
+    """SQLite's one-trip path: sync engines, each driven by its own thread pool."""
+
+    def __init__(self, url: str) -> None:
+        self.writer = _sqlite_sync_engine(url, writer=True)
+        self.reader = _sqlite_sync_engine(url, writer=False)
+        self.write_thread = ThreadPoolExecutor(1, thread_name_prefix="taskclock-writer")
+        self.read_threads = ThreadPoolExecutor(READ_THREADS, thread_name_prefix="taskclock-reader")
+
+    def close(self) -> None:
+        self.write_thread.shutdown()
+        self.read_threads.shutdown()
+        self.writer.dispose()
+        self.reader.dispose()
+
+
+def _write_in_thread(engine: sa.Engine, fn: Callable[..., T], args: tuple[Any, ...]) -> tuple[T, list[CommittedEvent]]:
+    with engine.begin() as connection:
+        trip = Trip(connection)
+        result = fn(trip, *args)
+    return result, trip.events
+
+
+def _read_in_thread(engine: sa.Engine, fn: Callable[..., T], args: tuple[Any, ...]) -> T:
+    with engine.connect() as connection:
+        return fn(connection, *args)
 
 
 class Database:
     """The relay's store: engines plus the commit listeners (the live hub)."""
 
-    def __init__(self, reader: AsyncEngine, writer: AsyncEngine) -> None:
+    def __init__(self, reader: AsyncEngine, writer: AsyncEngine, threads: _Threads | None = None) -> None:
         self._reader = reader
         self._writer = writer
+        self._threads = threads
+        self._write_turn = asyncio.Lock()
         self._listeners: list[CommitListener] = []
 
     @property
@@ -100,7 +173,7 @@ class Database:
             path = make_url(full).database
             if path and path != ":memory:":
                 Path(path).parent.mkdir(parents=True, exist_ok=True)
-            db = cls(_sqlite_engine(full, writer=False), _sqlite_engine(full, writer=True))
+            db = cls(_sqlite_async_engine(full, writer=False), _sqlite_async_engine(full, writer=True), _Threads(full))
         else:
             engine = create_async_engine(full, pool_size=10, max_overflow=10, pool_pre_ping=True)
             db = cls(engine, engine)
@@ -109,6 +182,8 @@ class Database:
         return db
 
     async def close(self) -> None:
+        if self._threads is not None:
+            await asyncio.get_running_loop().run_in_executor(None, self._threads.close)
         await self._writer.dispose()
         if self._reader is not self._writer:
             await self._reader.dispose()
@@ -125,14 +200,46 @@ class Database:
     @asynccontextmanager
     async def write(self) -> AsyncIterator[Tx]:
         """One transaction: committed when the block ends, rolled back on error."""
-        async with AsyncSession(self._writer, expire_on_commit=False) as session:
+        async with self._turn(), AsyncSession(self._writer, expire_on_commit=False) as session:
             tx = Tx(session)
             async with session.begin():
                 yield tx
         if tx.events:
             await self._notify(tx.events)
 
-    async def _notify(self, events: list[Event]) -> None:
+    async def run_write(self, fn: Callable[..., T], *args: Any) -> T:
+        """``fn(trip, *args)`` in one transaction and one trip; see the module docstring."""
+        # Shielded: once the trip is under way it commits, and its events must then be
+        # published even if the caller is cancelled meanwhile.
+        return await asyncio.shield(self._run_write(fn, args))
+
+    async def _run_write(self, fn: Callable[..., T], args: tuple[Any, ...]) -> T:
+        if self._threads is None:
+            trip_events: list[CommittedEvent] = []
+            async with self._writer.begin() as connection:
+                result = await connection.run_sync(lambda sync: fn(Trip(sync, trip_events), *args))
+        else:
+            threads = self._threads
+            async with self._turn():
+                loop = asyncio.get_running_loop()
+                result, trip_events = await loop.run_in_executor(threads.write_thread, _write_in_thread, threads.writer, fn, args)
+        if trip_events:
+            await self._notify(trip_events)
+        return result
+
+    async def run_read(self, fn: Callable[..., T], *args: Any) -> T:
+        """``fn(connection, *args)`` on a reader, in one trip; for short reads."""
+        if self._threads is None:
+            async with self._reader.connect() as connection:
+                return await connection.run_sync(fn, *args)
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._threads.read_threads, _read_in_thread, self._threads.reader, fn, args)
+
+    def _turn(self) -> AbstractAsyncContextManager[Any]:
+        """SQLite has one writer: this process's writes take turns (PostgreSQL's need not)."""
+        return self._write_turn if self._threads is not None else nullcontext()
+
+    async def _notify(self, events: list[CommittedEvent]) -> None:
         for listener in self._listeners:
             try:
                 await listener(events)

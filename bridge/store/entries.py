@@ -23,14 +23,25 @@ from bridge.store.tasks import trackable_task
 from bridge.store.views import entry_view
 
 
-async def day_seconds(session: AsyncSession, tenant_id: int, user_id: int, day: date, excluding: int | None = None) -> int:
+_ENTRIES: sa.Table = Entry.__table__  # type: ignore[attr-defined]
+_DAY_SECONDS = sa.select(sa.func.coalesce(sa.func.sum(_ENTRIES.c.duration_seconds), 0)).where(
+    _ENTRIES.c.tenant_id == sa.bindparam("tenant"), _ENTRIES.c.user_id == sa.bindparam("user"), _ENTRIES.c.day == sa.bindparam("day"),
+    _ENTRIES.c.id != sa.bindparam("excluding"),
+)
+
+
+def day_seconds_on(connection: sa.Connection, tenant_id: int, user_id: int, day: date, excluding: int | None = None) -> int:
     """What the user has already logged on ``day`` (optionally minus one entry)."""
-    query = select(sa.func.coalesce(sa.func.sum(Entry.duration_seconds), 0)).where(
-        Entry.tenant_id == tenant_id, Entry.user_id == user_id, Entry.day == day
-    )
-    if excluding is not None:
-        query = query.where(Entry.id != excluding)
-    return int((await session.execute(query)).scalar_one())
+    params = {"tenant": tenant_id, "user": user_id, "day": day, "excluding": -1 if excluding is None else excluding}
+    return int(connection.execute(_DAY_SECONDS, params).scalar_one())
+
+
+async def day_seconds(session: AsyncSession, tenant_id: int, user_id: int, day: date, excluding: int | None = None) -> int:
+    def counted(sync: Any) -> int:
+        sync.flush()  # entries this session changed count as they now are
+        return day_seconds_on(sync.connection(), tenant_id, user_id, day, excluding)
+
+    return await session.run_sync(counted)
 
 
 async def create(
