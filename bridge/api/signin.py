@@ -124,7 +124,10 @@ class TokenService:
 
     async def actor_for(self, slug: str, token: str, now: datetime) -> Actor:
         """The user a token stands for, within the tenant named by ``slug``."""
-        claims = await self.verify(token, now)
+        return await self.actor_of_claims(slug, await self.verify(token, now))
+
+    async def actor_of_claims(self, slug: str, claims: AccessClaims) -> Actor:
+        """``actor_for`` with the token verified already."""
         holder = await self._database.run_read(accounts.token_holder, slug, claims.user_id, claims.session_id)
         if holder is None or claims.tenant_id != holder.tenant_id:
             raise NotFound(f"no company {slug!r}")

@@ -119,7 +119,7 @@ async def _authenticate(request: web.Request, token: str, same_as: Actor | None 
     tokens = request.app[appkeys.TOKENS]
     now = request.app[appkeys.CLOCK]()
     claims = await tokens.verify(token, now)
-    actor = await tokens.actor_for(request.match_info["tenant"], token, now)
+    actor = await tokens.actor_of_claims(request.match_info["tenant"], claims)
     if same_as is not None and (actor.user_id, actor.tenant_id) != (same_as.user_id, same_as.tenant_id):
         raise NotAuthenticated("a socket keeps its user: this token is someone else's")
     expires_at = float(claims.expires_at)
