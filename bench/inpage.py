@@ -32,8 +32,9 @@ from bench.stats import Row, fmt, percentile, ratio
 PASSWORD = "bench-password-1"
 PANE_ROUNDS = 40
 BATCHES = 50
-#: Longer than the content script's scan debounce (150 ms), so each batch's scan runs
-#: inside the measured window and is counted against its batch.
+#: Longer than the content script's scan gap (150 ms, extension/content/scan_schedule.js),
+#: so each batch is a first batch after a quiet spell and pays for its own (leading) scan:
+#: the worst case per batch, not one scan shared by a burst.
 BATCH_GAP_SECONDS = 0.2
 SYNC_ROUNDS = 30
 

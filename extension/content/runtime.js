@@ -1,16 +1,16 @@
 // The content script's loop for one page: ask the site adapter for plain task data,
-// resolve tasks through the background, mount and re-mount widgets (one debounced
-// MutationObserver), follow single-page navigation, float a timer whose anchor is
-// missing and count the miss, and render every widget once a second from the state
-// the background pushes.
+// resolve tasks through the background, mount and re-mount widgets (one throttled
+// MutationObserver, see scan_schedule.js), follow single-page navigation, float a timer
+// whose anchor is missing and count the miss, and render every widget once a second
+// from the state the background pushes.
 
 import { attendanceSeconds, initialState, taskTodaySeconds, timerWidgetState } from '../lib/state.js';
 import { TimerWidget, TIMER_TAG } from '../widgets/timer_widget.js';
 import { AttendanceWidget, ATTENDANCE_TAG } from '../widgets/attendance_widget.js';
 import { PanelWidget } from '../widgets/panel_widget.js';
 import { ensureFloating, ensurePlaced } from './placements.js';
+import { ScanSchedule } from './scan_schedule.js';
 
-export const SCAN_DEBOUNCE_MS = 150;
 export const ANCHOR_GRACE_MS = 1_500; // a task pane renders in steps: wait before calling it a miss
 const TICK_MS = 1_000;
 const REPORT_MS = 2_000;
@@ -32,7 +32,7 @@ export class ContentRuntime {
     this.panel = null;
     this.lastUrl = null;
     this.pendingReport = { misses: 0, mounted: 0, pattern: null };
-    this.scanTimer = null;
+    this.schedule = new ScanSchedule(win, () => this.scan(), () => this.detailWaiting());
   }
 
   start() {
@@ -54,6 +54,8 @@ export class ContentRuntime {
     this.observer?.disconnect();
     this.win.clearInterval(this.tick);
     this.win.clearInterval(this.reporter);
+    this.schedule.cancel();
+    this.win.clearTimeout(this.graceTimer);
   }
 
   setState(state) {
@@ -73,8 +75,17 @@ export class ContentRuntime {
   }
 
   scheduleScan() {
-    this.win.clearTimeout(this.scanTimer);
-    this.scanTimer = this.win.setTimeout(() => this.scan(), SCAN_DEBOUNCE_MS);
+    this.schedule.request();
+  }
+
+  /** The URL changed since the last scan, or the task pane's timer lost its place. */
+  detailWaiting() {
+    if (this.win.location.href !== this.lastUrl) return true;
+    const detail = this.detail;
+    // A floating timer has had its grace: a page without the anchor must not turn
+    // every one of its mutations into a scan.
+    if (!detail || detail.floating) return false;
+    return !detail.widget.element.isConnected || !detail.anchorElement?.isConnected;
   }
 
   onTick() {
@@ -86,6 +97,7 @@ export class ContentRuntime {
   // ---- mounting ----
 
   scan() {
+    this.schedule.ran();
     const location = this.win.location;
     if (location.href !== this.lastUrl) {
       this.lastUrl = location.href;

@@ -6,6 +6,7 @@ import asana from '../../extension/sites/asana.js';
 import jira from '../../extension/sites/jira.js';
 import trello from '../../extension/sites/trello.js';
 import { ANCHOR_GRACE_MS, ContentRuntime, plainTask } from '../../extension/content/runtime.js';
+import { SCAN_GAP_MS, WAITING_SCAN_GAP_MS } from '../../extension/content/scan_schedule.js';
 import { tick } from './dom_env.js';
 
 const HOSTS = { asana: 'app.asana.com', jira: 'acme.atlassian.net', trello: 'trello.com' };
@@ -116,6 +117,73 @@ test('navigating to another task moves the detail timer, no duplicates', async (
     const detailTimers = [...page.document.querySelectorAll('taskclock-timer:not([data-variant])')];
     assert.equal(detailTimers.length, 1);
     assert.equal(detailTimers[0].getAttribute('data-external-id'), '1202000000000202');
+  } finally {
+    page.done();
+  }
+});
+
+// What Asana's router does on a click: push the task's URL, then render a new pane.
+function routeTo(page, taskId) {
+  page.window.history.pushState({}, '', `/0/1201000000000101/${taskId}`);
+  const pane = page.document.querySelector('.TaskPane').cloneNode(true);
+  for (const ours of pane.querySelectorAll('taskclock-timer')) ours.remove();
+  pane.dataset.taskId = taskId;
+  pane.querySelector('.TaskPaneTitle textarea').value = `Task ${taskId}`;
+  page.document.querySelector('.TaskPane').replaceWith(pane);
+}
+const paneTimer = (page, id) => page.document.querySelector(`.TaskPane taskclock-timer[data-external-id="${id}"]:not([data-variant])`);
+
+test('a pane inserted after a quiet spell has its timer before the next frame, not after a debounce', async () => {
+  const page = await start('asana', 'task-pane');
+  try {
+    await tick(SCAN_GAP_MS + 20); // quiet
+    routeTo(page, '1202000000000202');
+    await tick(0); // the observer's callback (a microtask) and nothing more
+    const timer = paneTimer(page, '1202000000000202');
+    assert.ok(timer, 'timer in the new pane at once');
+    assert.equal(timer.getAttribute('data-state'), 'idle', 'drawn in its state at once, before the resolve answers');
+    assert.equal(page.document.querySelectorAll('taskclock-timer:not([data-variant])').length, 1);
+  } finally {
+    page.done();
+  }
+});
+
+test('a pane inserted right after a scan waits about a frame, not the full gap', async () => {
+  const page = await start('asana', 'task-pane');
+  try {
+    page.runtime.scan(); // the gap has just begun
+    routeTo(page, '1202000000000202');
+    await tick(WAITING_SCAN_GAP_MS + 20);
+    assert.ok(paneTimer(page, '1202000000000202'), 'placed well within the gap');
+    assert.ok(WAITING_SCAN_GAP_MS + 20 < SCAN_GAP_MS);
+    routeTo(page, '1202000000000201'); // and back, again inside a fresh gap
+    await tick(WAITING_SCAN_GAP_MS + 20);
+    assert.ok(paneTimer(page, '1202000000000201'));
+    assert.equal(page.document.querySelectorAll('taskclock-timer:not([data-variant])').length, 1);
+  } finally {
+    page.done();
+  }
+});
+
+test('a page that never stops mutating pays for at most one scan per gap, and is not starved', async () => {
+  const page = await start('asana', 'task-pane');
+  try {
+    await tick(SCAN_GAP_MS + 20);
+    let scans = 0;
+    const scan = page.runtime.scan.bind(page.runtime);
+    page.runtime.scan = () => { scans += 1; scan(); };
+    const list = page.document.body.appendChild(page.document.createElement('div'));
+    const started = Date.now();
+    let batches = 0;
+    while (Date.now() - started < 3 * SCAN_GAP_MS) {
+      list.replaceChildren(page.document.createElement('span'));
+      batches += 1;
+      await tick(5);
+    }
+    const elapsed = Date.now() - started;
+    assert.ok(batches >= 20, `a storm: ${batches} batches`);
+    assert.ok(scans >= 2, `scans run during the storm (${scans}), not only after it`);
+    assert.ok(scans <= Math.ceil(elapsed / SCAN_GAP_MS) + 1, `${scans} scans in ${elapsed} ms`);
   } finally {
     page.done();
   }
