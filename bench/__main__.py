@@ -79,10 +79,10 @@ def _benchmarks(plan: Plan, seeded: relay.Seeded, home: Path, selected: tuple[st
 
 def main(argv: list[str] | None = None) -> int:
     args = _arguments(sys.argv[1:] if argv is None else argv)
+    machine.raise_file_limit()  # before the plan: capacity depends on it
     plan = quick_plan() if args.quick else default_plan()
     if args.no_deflate:
         plan = dataclasses.replace(plan, deflate=False)
-    machine.raise_file_limit()
     facts = machine.facts()
     facts["load before"] = machine.load_average()
     home = args.home or Path(tempfile.mkdtemp(prefix="taskclock-bench-"))

@@ -39,8 +39,23 @@ def pin(cores: set[int], pid: int = 0) -> bool:
         return False
 
 
+#: Open files wanted per process: room for issue 8's 20,000 sockets plus the server's own.
+WANTED_FILES = 32_768
+
+
 def raise_file_limit() -> int:
-    """Raise this process's soft open-files limit to the hard limit; returns it."""
+    """Raise this process's open-files limit (inherited by its children); returns it.
+
+    The hard limit too when the process may (root, or CAP_SYS_RESOURCE: the default
+    hard limit of 20,000 here is below issue 8's capacity figure), else the soft limit
+    up to the hard one.
+    """
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard != resource.RLIM_INFINITY and hard < WANTED_FILES:
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (WANTED_FILES, WANTED_FILES))
+        except (ValueError, OSError):  # not privileged: what the hard limit allows
+            pass
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     if hard != resource.RLIM_INFINITY and soft < hard:
         resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
@@ -48,6 +63,7 @@ def raise_file_limit() -> int:
 
 
 def hard_file_limit() -> int:
+    """The hard open-files limit, as ``raise_file_limit`` left it (call that first)."""
     hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
     return 1_000_000 if hard == resource.RLIM_INFINITY else hard
 

@@ -36,9 +36,14 @@ class Plan:
         return self.users * self.sockets_per_user
 
 
+#: Issue 8's capacity figure: the largest count tried is at least this.
+CAPACITY_SOCKETS = 20_000
+
+
 def default_plan() -> Plan:
-    """Issue 8's figures; capacity: as many sockets as one process may open here."""
-    return Plan(capacity_target=machine.hard_file_limit() - SERVER_OVERHEAD_FILES)
+    """Issue 8's figures; capacity: 20,000 sockets, or as many as one process may open
+    here when that is fewer (``machine.raise_file_limit`` must have run)."""
+    return Plan(capacity_target=min(CAPACITY_SOCKETS, machine.hard_file_limit() - SERVER_OVERHEAD_FILES))
 
 
 def quick_plan() -> Plan:

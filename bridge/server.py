@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import logging
+import sys
 
 from aiohttp import web
 
@@ -16,6 +17,10 @@ from bridge.settings import Settings
 #: collections (which walk every live socket) stay rare, and CPython still postpones
 #: them until the long-lived heap grew by a quarter.
 GC_THRESHOLDS = (50_000, 20, 10)
+#: How long a thread may keep the GIL while another waits for it. The database threads
+#: hold SQLite's write lock while they wait, so with CPython's default (5 ms) every
+#: busy moment of the event loop stalls all writers by up to 5 ms per statement.
+GIL_SWITCH_SECONDS = 0.0005
 
 
 async def _freeze_heap(_app: web.Application) -> None:
@@ -32,6 +37,7 @@ def serve(settings: Settings) -> None:
     """Run until SIGINT/SIGTERM; prints ``relay listening on URL`` once ready."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     gc.set_threshold(*GC_THRESHOLDS)
+    sys.setswitchinterval(GIL_SWITCH_SECONDS)
     app = create_app(settings)
     app.on_startup.append(_freeze_heap)  # runs after the cleanup contexts have opened everything
     web.run_app(

@@ -16,8 +16,10 @@ that was not committed):
 SQLite: WAL, ``synchronous=NORMAL`` (durable against a killed process), foreign keys
 on, and one writer connection per path whose transactions begin with ``BEGIN
 IMMEDIATE`` so that concurrent writers, in this process or another, queue instead of
-failing half-way; in this process an ``asyncio.Lock`` makes the two write paths take
-turns, so they never wait on SQLite's busy timer for each other. Database work never
+failing half-way. In this process the two write paths take turns in the writer
+thread's queue (an ORM transaction parks that thread until it ends), so they never
+wait on SQLite's busy timer for each other, and one-trip commands run back to back
+without waiting for the event loop in between. Database work never
 blocks the event loop: it runs in threads (aiosqlite's and ours) or in asyncpg.
 """
 
@@ -25,9 +27,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 from collections.abc import AsyncIterator, Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
@@ -139,6 +142,11 @@ class _Threads:
         self.reader.dispose()
 
 
+def _resolve(future: asyncio.Future[None]) -> None:
+    if not future.done():
+        future.set_result(None)
+
+
 def _write_in_thread(engine: sa.Engine, fn: Callable[..., T], args: tuple[Any, ...]) -> tuple[T, list[CommittedEvent]]:
     with engine.begin() as connection:
         trip = Trip(connection)
@@ -158,7 +166,6 @@ class Database:
         self._reader = reader
         self._writer = writer
         self._threads = threads
-        self._write_turn = asyncio.Lock()
         self._listeners: list[CommitListener] = []
 
     @property
@@ -200,7 +207,7 @@ class Database:
     @asynccontextmanager
     async def write(self) -> AsyncIterator[Tx]:
         """One transaction: committed when the block ends, rolled back on error."""
-        async with self._turn(), AsyncSession(self._writer, expire_on_commit=False) as session:
+        async with self._orm_turn(), AsyncSession(self._writer, expire_on_commit=False) as session:
             tx = Tx(session)
             async with session.begin():
                 yield tx
@@ -220,9 +227,8 @@ class Database:
                 result = await connection.run_sync(lambda sync: fn(Trip(sync, trip_events), *args))
         else:
             threads = self._threads
-            async with self._turn():
-                loop = asyncio.get_running_loop()
-                result, trip_events = await loop.run_in_executor(threads.write_thread, _write_in_thread, threads.writer, fn, args)
+            loop = asyncio.get_running_loop()
+            result, trip_events = await loop.run_in_executor(threads.write_thread, _write_in_thread, threads.writer, fn, args)
         if trip_events:
             await self._notify(trip_events)
         return result
@@ -235,9 +241,27 @@ class Database:
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._threads.read_threads, _read_in_thread, self._threads.reader, fn, args)
 
-    def _turn(self) -> AbstractAsyncContextManager[Any]:
-        """SQLite has one writer: this process's writes take turns (PostgreSQL's need not)."""
-        return self._write_turn if self._threads is not None else nullcontext()
+    @asynccontextmanager
+    async def _orm_turn(self) -> AsyncIterator[None]:
+        """SQLite: hold the writer thread while an ORM transaction runs (see the module
+        docstring). PostgreSQL's writers need no turns."""
+        if self._threads is None:
+            yield
+            return
+        loop = asyncio.get_running_loop()
+        entered: asyncio.Future[None] = loop.create_future()
+        finished = threading.Event()
+
+        def hold() -> None:
+            loop.call_soon_threadsafe(_resolve, entered)
+            finished.wait()
+
+        loop.run_in_executor(self._threads.write_thread, hold)
+        try:
+            await entered
+            yield
+        finally:
+            finished.set()  # also when cancelled while queued: the turn then passes at once
 
     async def _notify(self, events: list[CommittedEvent]) -> None:
         for listener in self._listeners:
