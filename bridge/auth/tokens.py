@@ -15,6 +15,7 @@ relay process that signed with the old key a moment longer is covered too).
 from __future__ import annotations
 
 import secrets
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from itertools import pairwise
@@ -68,6 +69,11 @@ def retirable(keys: list[SigningKeyMaterial], now: datetime, lifetime_seconds: i
     ]
 
 
+EXPIRED = "the access token has expired"
+#: Verified tokens a ring remembers (about 300 bytes each).
+VERIFIED_CACHE_SIZE = 10_000
+
+
 class KeyRing:
     """The signing keys a relay knows; the newest signs."""
 
@@ -78,6 +84,10 @@ class KeyRing:
         self._newest = max(keys, key=lambda key: key.created_at)
         self.issuer = issuer
         self.audience = audience
+        # Tokens this ring verified already: every request carries one, and checking
+        # the signature again cost more than the rest of authentication. The key is the
+        # whole token, signature included, so only the very same string hits.
+        self._verified: dict[str, AccessClaims] = {}
 
     def knows(self, kid: str) -> bool:
         return kid in self._keys
@@ -108,8 +118,21 @@ class KeyRing:
     def verify(self, token: str) -> AccessClaims:
         """The claims of a valid token; ``NotAuthenticated`` for anything else.
 
-        pyjwt checks ``exp`` against the wall clock itself.
+        pyjwt checks ``exp`` against the wall clock itself; so does a repeat, here.
         """
+        known = self._verified.get(token)
+        if known is not None:
+            if known.expires_at > time.time():
+                return known
+            del self._verified[token]
+            raise NotAuthenticated(EXPIRED, code="token_expired")
+        claims = self._verify(token)
+        if len(self._verified) >= VERIFIED_CACHE_SIZE:
+            del self._verified[next(iter(self._verified))]  # the oldest entry
+        self._verified[token] = claims
+        return claims
+
+    def _verify(self, token: str) -> AccessClaims:
         try:
             kid = jwt.get_unverified_header(token).get("kid")
         except jwt.PyJWTError:
@@ -127,7 +150,7 @@ class KeyRing:
                 options={"require": REQUIRED_CLAIMS},
             )
         except jwt.ExpiredSignatureError:
-            raise NotAuthenticated("the access token has expired", code="token_expired") from None
+            raise NotAuthenticated(EXPIRED, code="token_expired") from None
         except jwt.PyJWTError as exc:
             raise NotAuthenticated(f"the access token is invalid: {exc}") from None
         try:

@@ -127,3 +127,15 @@ async def test_load_rotates_a_key_older_than_the_limit(relay):
     assert ring(relay).newest_kid != before
     await service.load(later)  # fresh now: no second rotation
     assert len(ring(relay).keys) == 2
+
+
+async def test_a_token_accepted_before_is_refused_once_it_expired(relay, raw, alice, monkeypatch):
+    # The relay remembers tokens it verified; the memory must not outlive the token.
+    key = newest_key(relay)
+    claims = good_claims(relay, alice)
+    token = forge({"alg": "HS256", "typ": "JWT", "kid": key.kid}, claims, key.secret)
+    assert (await me_status(raw, token))[0] == 200
+    assert (await me_status(raw, token))[0] == 200  # the second time from memory
+    monkeypatch.setattr(tokens.time, "time", lambda: claims["exp"] + 1)
+    status, body = await me_status(raw, token)
+    assert (status, body["error"]["code"]) == (401, "token_expired")
