@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from bridge.core import timer as timer_rules
@@ -72,3 +72,29 @@ def effective_billable(task: Task, project: Project | None) -> bool:
     if task.billable is not None:
         return task.billable
     return bool(project and project.billable)
+
+
+def iso_from_driver(raw: str | datetime | None) -> str | None:
+    """``iso()`` of a ``UtcDateTime`` column read without its type's conversion.
+
+    Call on values selected through ``type_coerce(column, NullType())`` (bulk reads,
+    ``reports.timesheet``). SQLite hands back its stored naive UTC text, PostgreSQL an
+    aware datetime. The text equals what ``iso`` gives for the ORM's value.
+    """
+    if raw is None:
+        return None
+    if isinstance(raw, str) and len(raw) == 26 and raw[10] == " " and raw[19] == ".":
+        # SQLAlchemy's SQLite format "YYYY-MM-DD HH:MM:SS.ffffff": rewritten as text, as
+        # isoformat would print it (no fraction when zero). Parsing, attaching UTC and
+        # formatting cost ~2.5 µs a value, a third of the month view's time.
+        return f"{raw[:10]}T{raw[11:19]}+00:00" if raw[20:] == "000000" else f"{raw[:10]}T{raw[11:]}+00:00"
+    # Anything else takes the same steps as the SQLite processor (fromisoformat) plus
+    # UtcDateTime.process_result_value.
+    instant = datetime.fromisoformat(raw) if isinstance(raw, str) else raw
+    instant = instant.replace(tzinfo=UTC) if instant.tzinfo is None else instant.astimezone(UTC)
+    return instant.isoformat()
+
+
+def date_from_driver(raw: str | date) -> str:
+    """``date.isoformat()`` of a ``date`` column read unconverted (SQLite: text)."""
+    return (date.fromisoformat(raw) if isinstance(raw, str) else raw).isoformat()
