@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bench import machine
 from bench.scenarios_live import Capacity, LiveResult
 from bench.stats import Row, Spread, fmt, percentile, ratio
 
@@ -65,7 +66,8 @@ def capacity_row(ours: Capacity, base: Capacity) -> Row:
                 f"idle CPU {result.idle_cpu_percent:.1f} % of a core over {result.idle_seconds:.0f} s; connected in {result.connect_seconds:.0f} s")
 
     notes = [] if ours.target >= 20_000 else [
-        f"only {ours.target:,} sockets tried: one process may not open more files here (ulimit -Hn; raised when run as root)"]
+        f"only {ours.target:,} sockets tried: one process may open at most {machine.hard_file_limit():,} files here (ulimit -Hn), and the "
+        "run may not raise that (it does where it holds CAP_SYS_RESOURCE, which this machine's root lacks)"]
     if ours.errors:
         notes.append(f"errors: {ours.errors[:2]}")
     met = ours.connected >= ours.target * 0.99 and ours.bytes_per_socket <= 32 * KIB and ours.idle_cpu_percent <= 5

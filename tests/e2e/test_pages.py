@@ -147,7 +147,7 @@ def test_widget_comes_back_when_the_site_re_renders(
     state = tab.evaluate(attr(page.timer, "data-state"))
     tab.evaluate("window.fixtureRerender() ?? true")  # new nodes: our widget may go with them
     count = timers_count(site, page.external_id, page.scope)
-    tab.wait_for(f"{count} === 1", timeout=2)  # re-mounted after the observer's debounce
+    tab.wait_for(f"{count} === 1", timeout=2)  # re-mounted by the next (throttled) scan
     time.sleep(0.5)
     assert tab.evaluate(count) == 1, "a second widget for the same task"
     wait_attr(tab, page.timer, "data-state", state, timeout=2)
