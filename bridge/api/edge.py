@@ -22,6 +22,7 @@ from aiohttp import web
 from pydantic import BaseModel
 
 from bridge import appkeys
+from bridge.api.json_answers import json_answer
 from bridge.api.schemas import parse_body, parse_query
 from bridge.core import errors
 from bridge.core.roles import Actor
@@ -51,7 +52,7 @@ def status_of(exc: errors.TaskclockError) -> int:
 
 
 def error_response(status: int, code: str, message: str, **extra: Any) -> web.Response:
-    return web.json_response({"error": {"code": code, "message": message, **extra}}, status=status)
+    return json_answer({"error": {"code": code, "message": message, **extra}}, status)
 
 
 @web.middleware
@@ -60,7 +61,7 @@ async def error_middleware(request: web.Request, handler: Callable[[web.Request]
     try:
         return await handler(request)
     except errors.TaskclockError as exc:
-        response = web.json_response({"error": exc.to_dict()}, status=status_of(exc))
+        response = json_answer({"error": exc.to_dict()}, status_of(exc))
         if isinstance(exc, errors.RateLimited):
             response.headers["Retry-After"] = str(exc.retry_after)
         return response
@@ -144,7 +145,7 @@ class Route:
 
 
 def _answer(route: Route, status: int, payload: dict[str, Any]) -> web.Response:
-    response = web.json_response(payload, status=status)
+    response = json_answer(payload, status)
     if "auth" in route.tags:
         # Token answers must never sit in a cache (RFC 6749 section 5.1).
         response.headers["Cache-Control"] = "no-store"
