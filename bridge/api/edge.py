@@ -26,7 +26,8 @@ from bridge.api.json_answers import json_answer
 from bridge.api.schemas import parse_body, parse_query
 from bridge.core import errors
 from bridge.core.roles import Actor
-from bridge.store import idempotency
+from bridge.auth.tokens import AccessClaims
+from bridge.store import accounts, idempotency
 from bridge.store.database import Trip, Tx
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -160,13 +161,14 @@ async def dispatch(route: Route, request: web.Request) -> web.Response:
     """Run one request through ``route``; see the module docstring."""
     app = request.app
     now = app[appkeys.CLOCK]()
+    if route.one_trip:  # the user is looked up inside the command's trip
+        claims = await app[appkeys.TOKENS].claims_of(request, now)
+        body = parse_body(route.body, await request.read()) if route.body else None
+        return await _in_one_trip(route, request, now, claims, body)
     actor = None if route.public else await app[appkeys.TOKENS].authenticate(request, now)
     body = parse_body(route.body, await request.read()) if route.body else None
     query = parse_query(route.query, dict(request.query)) if route.query else None
     database = app[appkeys.DATABASE]
-    if route.one_trip:
-        assert actor is not None, "one-trip routes are authenticated"
-        return await _in_one_trip(route, request, now, actor, body)
     if not route.in_write_transaction:
         async with database.read() as session:
             status, payload = _split(await route.handler(Call(request, now, actor, session, body=body, query=query)))
@@ -191,7 +193,7 @@ def _replay(route: Route, prior: tuple[int, dict[str, Any]]) -> web.Response:
     return response
 
 
-async def _in_one_trip(route: Route, request: web.Request, now: datetime, actor: Actor, body: Any) -> web.Response:
+async def _in_one_trip(route: Route, request: web.Request, now: datetime, claims: AccessClaims, body: Any) -> web.Response:
     key = request.headers.get("Idempotency-Key")
     fingerprint = None
     if key is not None:
@@ -199,11 +201,11 @@ async def _in_one_trip(route: Route, request: web.Request, now: datetime, actor:
     database = request.app[appkeys.DATABASE]
     try:
         status, payload, replayed = await database.run_write(
-            _trip, route.handler, now, actor, body, None if key is None else _checked_key(key), fingerprint
+            _trip, route.handler, now, (request.match_info["tenant"], claims), body, None if key is None else _checked_key(key), fingerprint
         )
     except idempotency.DuplicateKey:
         # A racing twin committed first (PostgreSQL): ours rolled back; answer as it did.
-        prior = await database.run_read(idempotency.lookup_on, actor.tenant_id, actor.user_id, key, fingerprint)
+        prior = await database.run_read(idempotency.lookup_on, claims.tenant_id, claims.user_id, key, fingerprint)
         if prior is None:
             raise
         return _replay(route, prior)
@@ -211,9 +213,12 @@ async def _in_one_trip(route: Route, request: web.Request, now: datetime, actor:
 
 
 def _trip(
-    trip: Trip, handler: TripHandler, now: datetime, actor: Actor, body: Any, key: str | None, fingerprint: str | None
+    trip: Trip, handler: TripHandler, now: datetime, token: tuple[str, AccessClaims], body: Any, key: str | None,
+    fingerprint: str | None,
 ) -> tuple[int, dict[str, Any], bool]:
-    """Inside the trip: a repeat's stored answer, or the command and its stored answer."""
+    """Inside the trip: who asks, then a repeat's stored answer, or the command and its
+    stored answer."""
+    actor = accounts.actor_for_claims(trip.connection, *token)
     if key is not None and fingerprint is not None:
         prior = idempotency.lookup_on(trip.connection, actor.tenant_id, actor.user_id, key, fingerprint)
         if prior is not None:

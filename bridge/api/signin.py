@@ -128,22 +128,20 @@ class TokenService:
 
     async def actor_of_claims(self, slug: str, claims: AccessClaims) -> Actor:
         """``actor_for`` with the token verified already."""
-        holder = await self._database.run_read(accounts.token_holder, slug, claims.user_id, claims.session_id)
-        if holder is None or claims.tenant_id != holder.tenant_id:
-            raise NotFound(f"no company {slug!r}")
-        if holder.actor is None:
-            raise NotAuthenticated("the user of this token no longer exists")
-        if claims.session_id is not None and not holder.sign_in_live:
-            raise NotAuthenticated("this sign-in has ended (logged out or revoked); sign in again")
-        return holder.actor
+        return await self._database.run_read(accounts.actor_for_claims, slug, claims)
 
-    async def authenticate(self, request: web.Request, now: datetime) -> Actor:
-        """The Actor of a request's ``Authorization: Bearer`` header."""
+    async def claims_of(self, request: web.Request, now: datetime) -> AccessClaims:
+        """The verified claims of a request's ``Authorization: Bearer`` header; the user
+        they name must still be looked up (``accounts.actor_for_claims``)."""
         header = request.headers.get("Authorization", "")
         scheme, _, token = header.partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
             raise NotAuthenticated("sign in first: send Authorization: Bearer <access token>")
-        return await self.actor_for(request.match_info.get("tenant", ""), token.strip(), now)
+        return await self.verify(token.strip(), now)
+
+    async def authenticate(self, request: web.Request, now: datetime) -> Actor:
+        """The Actor of a request's ``Authorization: Bearer`` header."""
+        return await self.actor_of_claims(request.match_info.get("tenant", ""), await self.claims_of(request, now))
 
 
 def token_service(call: Call) -> TokenService:

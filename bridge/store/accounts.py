@@ -11,8 +11,8 @@ from sqlmodel import col, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.exc import IntegrityError
 
-from bridge.auth.tokens import SigningKeyMaterial
-from bridge.core.errors import Conflict, InvalidInput, NotFound
+from bridge.auth.tokens import AccessClaims, SigningKeyMaterial
+from bridge.core.errors import Conflict, InvalidInput, NotAuthenticated, NotFound
 from bridge.core.roles import Actor, Role
 from bridge.store.database import Tx
 from bridge.store.models import RefreshFamily, SigningKey, Team, Tenant, User
@@ -109,6 +109,22 @@ def token_holder(connection: sa.Connection, slug: str, user_id: int, family_id: 
         return None
     actor = Actor(row.tenant_id, row.user_id, row.username, row.role, row.time_zone) if row.user_id is not None else None
     return TokenHolder(row.tenant_id, actor, row.family_id is not None and row.revoked_at is None)
+
+
+def actor_for_claims(connection: sa.Connection, slug: str, claims: AccessClaims) -> Actor:
+    """Who a verified token stands for in the tenant named by ``slug`` (the URL's).
+
+    Run on its own (``Database.run_read``) or inside a command's trip; 404 for another
+    tenant's URL, 401 when the user is gone or the sign-in ended (logout, revocation).
+    """
+    holder = token_holder(connection, slug, claims.user_id, claims.session_id)
+    if holder is None or claims.tenant_id != holder.tenant_id:
+        raise NotFound(f"no company {slug!r}")
+    if holder.actor is None:
+        raise NotAuthenticated("the user of this token no longer exists")
+    if claims.session_id is not None and not holder.sign_in_live:
+        raise NotAuthenticated("this sign-in has ended (logged out or revoked); sign in again")
+    return holder.actor
 
 
 def actor_of(user: User) -> Actor:

@@ -40,7 +40,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
 
 from bridge.core.errors import InvalidInput
-from bridge.store import schema
+from bridge.store import checkpoints, schema
 
 log = logging.getLogger(__name__)
 
@@ -99,6 +99,8 @@ def _tune_sqlite(engine: sa.Engine, *, writer: bool) -> None:
         cursor = dbapi_connection.cursor()
         for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "foreign_keys=ON", "busy_timeout=30000"):
             cursor.execute(f"PRAGMA {pragma}")
+        if writer:
+            cursor.execute(f"PRAGMA {checkpoints.WRITER_PRAGMA}")
         cursor.close()
 
     @sa.event.listens_for(engine, "begin")
@@ -129,7 +131,8 @@ def _sqlite_sync_engine(url: str, *, writer: bool) -> sa.Engine:
 class _Threads:
     """SQLite's one-trip path: sync engines, each driven by its own thread pool."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, path: str | None) -> None:
+        self.checkpointer = checkpoints.Checkpointer(path) if path else None
         self.writer = _sqlite_sync_engine(url, writer=True)
         self.reader = _sqlite_sync_engine(url, writer=False)
         self.write_thread = ThreadPoolExecutor(1, thread_name_prefix="taskclock-writer")
@@ -180,17 +183,22 @@ class Database:
             path = make_url(full).database
             if path and path != ":memory:":
                 Path(path).parent.mkdir(parents=True, exist_ok=True)
-            db = cls(_sqlite_async_engine(full, writer=False), _sqlite_async_engine(full, writer=True), _Threads(full))
+            threads = _Threads(full, path if path and path != ":memory:" else None)
+            db = cls(_sqlite_async_engine(full, writer=False), _sqlite_async_engine(full, writer=True), threads)
         else:
             engine = create_async_engine(full, pool_size=10, max_overflow=10, pool_pre_ping=True)
             db = cls(engine, engine)
         async with db._writer.begin() as connection:
             await schema.migrate(connection)
+        if db._threads is not None and db._threads.checkpointer is not None:
+            db._threads.checkpointer.start()
         return db
 
     async def close(self) -> None:
         if self._threads is not None:
             await asyncio.get_running_loop().run_in_executor(None, self._threads.close)
+            if self._threads.checkpointer is not None:
+                await self._threads.checkpointer.close()
         await self._writer.dispose()
         if self._reader is not self._writer:
             await self._reader.dispose()
