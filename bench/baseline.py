@@ -24,7 +24,7 @@ from collections import defaultdict
 from typing import Any
 
 #: Same keepalive as the relay's aiohttp heartbeat, so idle CPU compares like for like.
-HEARTBEAT_SECONDS = 30.0
+HEARTBEAT_SECONDS = 55.0  # as the relay's (bridge.live.handler)
 
 
 class Broadcaster:

@@ -24,7 +24,9 @@ class Plan:
     broadcasts: int = 10
     broadcast_interval: float = 0.5
     capacity_target: int = 0
-    capacity_idle_seconds: float = 30.0
+    #: One whole keepalive cycle of both servers (55 s, bridge.live.handler and
+    #: bench.baseline), so every idle socket is pinged once inside the window.
+    capacity_idle_seconds: float = 55.0
     load_processes: int = 4
     #: Clients offer permessage-deflate, as browsers do; ``--no-deflate`` turns it off.
     deflate: bool = True
