@@ -253,7 +253,7 @@ def _sync_times(sender: Any, receiver: Any, send: Any) -> list[float]:
         changes = _wait_changes(receiver, count)
         if len(changes) > count:
             latencies.append(changes[count][0] - sent_at)
-        time.sleep(0.3)  # the sender's own state settles before the next click
+        time.sleep(0.15)  # the sender's own state settles before the next click
     return latencies
 
 

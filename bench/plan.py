@@ -32,6 +32,8 @@ class Plan:
     deflate: bool = True
     #: Commands per second for the second fan-out run (0: skip); set from benchmark 2.
     sustained_rate: float = 0.0
+    #: The second run is a look at the push path alone, not an issue figure: shorter.
+    sustained_seconds: float = 5.0
 
     @property
     def sockets(self) -> int:

@@ -117,7 +117,7 @@ def live_measurements(plan: Plan, seeded: Seeded, target: Target, selected: set[
             if "live" in selected:
                 result.fanout = _fanout(plan, seeded, target, fleet, plan.fanout_rate)
                 if plan.sustained_rate:
-                    result.fanout_sustained = _fanout(plan, seeded, target, fleet, plan.sustained_rate)
+                    result.fanout_sustained = _fanout(plan, seeded, target, fleet, plan.sustained_rate, plan.sustained_seconds)
                 result.broadcast = _broadcast(plan, seeded, target, fleet, result.connect["connected"])
                 _storm(plan, seeded, target, fleet, result)
                 print(f"    storm: {len(result.storm_seconds):,} caught up", flush=True)
@@ -129,14 +129,14 @@ def _drain(fleet: SocketFleet, seconds: float = 2.0) -> list[analysis.Record]:
     return fleet.collect()
 
 
-def _fanout(plan: Plan, seeded: Seeded, target: Target, fleet: SocketFleet, rate: float) -> analysis.FanOut:
+def _fanout(plan: Plan, seeded: Seeded, target: Target, fleet: SocketFleet, rate: float, seconds: float | None = None) -> analysis.FanOut:
     fleet.record(True)
     if target.is_relay:
         sent = in_load_process(commands.relay_fanout, target.server.base_url, relay.TENANT, seeded.task_id,
-                               dict(seeded.users), rate, plan.fanout_seconds)
+                               dict(seeded.users), rate, seconds or plan.fanout_seconds)
     else:
         sent = in_load_process(commands.baseline_fanout, target.socket_url, [u for u, _ in seeded.users],
-                               rate, plan.fanout_seconds)
+                               rate, seconds or plan.fanout_seconds)
     records = _drain(fleet)
     fleet.record(False)
     names = TIMER_EVENTS if target.is_relay else {"timer.started"}
