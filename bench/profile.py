@@ -1,4 +1,4 @@
-"""``python -m bench.profile commands|month|connect [--seconds S]``: py-spy on the relay under load.
+"""``python -m bench.profile commands|month|connect|fanout [--seconds S] [--rate R]``: py-spy on the relay under load.
 
 Call when a goal is missed, to see where the relay's time goes. Seeds a small tenant,
 starts the relay, records it with ``py-spy`` (the ``bench`` extra) while the load runs,
@@ -73,15 +73,45 @@ def _load(kind: str, seeded: relay.Seeded, server: relay.ServerProcess, seconds:
     return f"{len(latencies)} month views, median {1000 * sorted(latencies)[len(latencies) // 2]:.1f} ms"
 
 
+def _spy(pid: int, seconds: float, out: Path) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        [str(Path(sys.executable).with_name("py-spy")), "record", "-p", str(pid), "-o", str(out), "-f", "raw",
+         "-r", "250", "-d", str(int(seconds))], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def _fanout(home: Path, rate: float, seconds: float, out: Path) -> None:
+    """Benchmark 1's shape: 1,000 users x 10 sockets, then timer commands at ``rate``."""
+    from bench import commands
+    from bench.sockets import SocketFleet
+
+    seeded = relay.seed(home, 1000, 1000)
+    with relay.relay_server(home) as server:
+        plans = [(user, token) for user, token in seeded.users] * 10
+        with SocketFleet(f"ws://127.0.0.1:{server.port}/api/v1/{relay.TENANT}/live", plans, 4) as fleet:
+            print(f"{fleet.connect()['connected']} sockets connected")
+            spy = _spy(server.pid, seconds + 4, out)
+            time.sleep(1.0)
+            cpu, began = machine.process_cpu_seconds(server.pid), time.monotonic()
+            sent = in_load_process(commands.relay_fanout, server.base_url, relay.TENANT, seeded.task_id, dict(seeded.users), rate, seconds)
+            busy = (machine.process_cpu_seconds(server.pid) - cpu) / (time.monotonic() - began)
+            print(f"{len(sent)} commands sent at {rate:.0f}/s offered; relay CPU {100 * busy:.0f} % of a core")
+            spy.wait(timeout=120)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.profile")
-    parser.add_argument("kind", choices=["commands", "month", "connect"])
+    parser.add_argument("kind", choices=["commands", "month", "connect", "fanout"])
+    parser.add_argument("--rate", type=float, default=250.0, help="fanout: timer commands a second")
     parser.add_argument("--seconds", type=float, default=8.0)
     parser.add_argument("--top", type=int, default=25)
     args = parser.parse_args()
     home = Path(tempfile.mkdtemp(prefix="taskclock-profile-"))
     out = home / "profile.txt"
     try:
+        if args.kind == "fanout":
+            _fanout(home, args.rate, args.seconds, out)
+            print(hottest(out, args.top))
+            return
         seeded = relay.seed(home, 100, 100_000 if args.kind == "month" else 1000)
         with relay.relay_server(home) as server:
             spy = subprocess.Popen(

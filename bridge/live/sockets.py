@@ -7,7 +7,10 @@ one event out to 10,000 sockets cheap. Otherwise the frame is queued and a sende
 started only while there is a queue, writes it in order and waits for the transport to
 drain; an idle socket holds no task at all (less memory, less for the garbage collector
 to walk). While the socket is still catching up, pushes go to a backlog that
-``go_live`` merges after the replayed events. A socket whose queue or backlog passes
+``go_live`` merges after the replayed events; from then on an event the catch-up
+already sent is dropped if the hub routes it late (it read the log before this relay's
+hub saw the event: a commit not yet announced, or one still on its way through Redis),
+so each client gets each event once and in order. A socket whose queue or backlog passes
 ``limit`` is marked ``overflowed`` and ``on_overflow`` fires once: the handler drops
 the client, which resynchronises by reconnecting with ``since``. One slow reader never
 delays another.
@@ -49,7 +52,7 @@ class LiveSocket:
 
     __slots__ = (
         "user_id", "watches_activity", "tenant_id", "overflowed",
-        "_limit", "_queue", "_backlog", "_on_overflow", "_wire", "_sender", "_closed",
+        "_limit", "_queue", "_backlog", "_on_overflow", "_wire", "_sender", "_closed", "_sent_upto",
     )
 
     def __init__(self, tenant_id: int, user_id: int, watches_activity: bool, limit: int) -> None:
@@ -64,6 +67,8 @@ class LiveSocket:
         self._wire: Wire | None = None
         self._sender: asyncio.Task[None] | None = None
         self._closed = False
+        #: The highest event ``seq`` the client got or will get (catch-up included).
+        self._sent_upto = 0
 
     def __repr__(self) -> str:
         return f"LiveSocket(tenant={self.tenant_id}, user={self.user_id}, activity={self.watches_activity})"
@@ -95,6 +100,9 @@ class LiveSocket:
             if len(self._backlog) > self._limit:
                 self._overflow()
             return
+        if seq <= self._sent_upto:
+            return  # replayed by the catch-up already
+        self._sent_upto = seq
         if self._write_directly(frame):
             return
         self._queue.append(frame)
@@ -115,6 +123,7 @@ class LiveSocket:
     def go_live(self, replayed_upto: int) -> None:
         """End catch-up: send the backlog's events newer than what was replayed."""
         backlog, self._backlog = self._backlog or [], None
+        self._sent_upto = max(self._sent_upto, replayed_upto)
         for seq, frame in backlog:
             if seq > replayed_upto:
                 self.push(seq, frame)

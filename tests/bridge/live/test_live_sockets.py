@@ -111,3 +111,14 @@ def test_text_frame_headers_follow_rfc_6455():
     assert text_frame_header(126) == b"\x81\x7e\x00\x7e"
     assert text_frame_header(65535) == b"\x81\x7e\xff\xff"
     assert text_frame_header(65536) == b"\x81\x7f" + (65536).to_bytes(8, "big")
+
+
+async def test_an_event_the_catch_up_replayed_is_not_sent_again_when_the_hub_routes_it_late():
+    # The catch-up read the log before this relay's hub saw event 5 (a commit not yet
+    # announced, or an event still on its way from another relay through Redis).
+    sock, client = LiveSocket(1, 1, False, limit=10), FakeClient()
+    sock.attach(client.as_wire())
+    sock.go_live(replayed_upto=5)
+    for seq in (4, 5, 6, 6, 7):
+        sock.push(seq, f"e{seq}".encode())
+    assert client.wire == [b"e6", b"e7"]
