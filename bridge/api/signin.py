@@ -31,7 +31,7 @@ from bridge.auth.tokens import (
     retirable,
     rotation_due,
 )
-from bridge.core.errors import NotAuthenticated, NotFound, TaskclockError
+from bridge.core.errors import NotAuthenticated, TaskclockError
 from bridge.core.roles import Actor
 from bridge.settings import Settings
 from bridge.store import accounts, credentials

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -92,39 +91,21 @@ _HOLDER = (
 )
 
 
-@dataclass(frozen=True)
-class TokenHolder:
-    """What a request's token leads to: the tenant named in the URL, and in it the user
-    (``None`` when gone) and whether the token's sign-in is still live."""
-
-    tenant_id: int
-    actor: Actor | None
-    sign_in_live: bool
-
-
-def token_holder(connection: sa.Connection, slug: str, user_id: int, family_id: str | None) -> TokenHolder | None:
-    """Run by ``Database.run_read`` for every authenticated request; ``None``: no such tenant."""
-    row: Any = connection.execute(_HOLDER, {"slug": slug, "user": user_id, "family": family_id or ""}).first()
-    if row is None:
-        return None
-    actor = Actor(row.tenant_id, row.user_id, row.username, row.role, row.time_zone) if row.user_id is not None else None
-    return TokenHolder(row.tenant_id, actor, row.family_id is not None and row.revoked_at is None)
-
-
 def actor_for_claims(connection: sa.Connection, slug: str, claims: AccessClaims) -> Actor:
     """Who a verified token stands for in the tenant named by ``slug`` (the URL's).
 
     Run on its own (``Database.run_read``) or inside a command's trip; 404 for another
     tenant's URL, 401 when the user is gone or the sign-in ended (logout, revocation).
     """
-    holder = token_holder(connection, slug, claims.user_id, claims.session_id)
-    if holder is None or claims.tenant_id != holder.tenant_id:
+    params = {"slug": slug, "user": claims.user_id, "family": claims.session_id or ""}
+    row: Any = connection.execute(_HOLDER, params).first()
+    if row is None or claims.tenant_id != row.tenant_id:
         raise NotFound(f"no company {slug!r}")
-    if holder.actor is None:
+    if row.user_id is None:
         raise NotAuthenticated("the user of this token no longer exists")
-    if claims.session_id is not None and not holder.sign_in_live:
+    if claims.session_id is not None and (row.family_id is None or row.revoked_at is not None):
         raise NotAuthenticated("this sign-in has ended (logged out or revoked); sign in again")
-    return holder.actor
+    return Actor(row.tenant_id, row.user_id, row.username, row.role, row.time_zone)
 
 
 def actor_of(user: User) -> Actor:

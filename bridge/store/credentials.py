@@ -162,13 +162,6 @@ async def revoke_families(tx: Tx, tenant_id: int, user_id: int, methods: tuple[s
     await tx.session.execute(statement)
 
 
-async def family_live(session: AsyncSession, tenant_id: int, family_id: str) -> bool:
-    """Whether the sign-in an access token belongs to is still valid."""
-    query = select(RefreshFamily.revoked_at).where(RefreshFamily.tenant_id == tenant_id, RefreshFamily.id == family_id)
-    row = (await session.execute(query)).first()
-    return row is not None and row[0] is None
-
-
 # ---- development key, TOTP ----------------------------------------------------------
 
 

@@ -22,11 +22,11 @@ from sqlmodel import select
 from bridge.core import days, timer as rules, validation
 from bridge.core.errors import Conflict, NotFound, Untrackable
 from bridge.core.roles import Actor
-from bridge.core.trackability import TaskFacts, untrackable_reason
 from bridge.store import events
 from bridge.store.database import Trip
 from bridge.store.entries import day_seconds_on
 from bridge.store.models import Entry, Project, Task, Timer
+from bridge.store.tasks import reason_for
 from bridge.store.views import entry_view, segments_json, task_brief, timer_state, timer_view
 
 _TIMERS: sa.Table = Timer.__table__  # type: ignore[attr-defined]
@@ -97,14 +97,14 @@ def start(trip: Trip, actor: Actor, task_id: int, notes: str | None, at: datetim
 def pause(trip: Trip, actor: Actor, notes: str | None, at: datetime, now: datetime) -> dict[str, Any]:
     row = _require(trip, actor)
     state = rules.with_notes(rules.pause(timer_state(row), at), validation.check_notes(notes) if notes is not None else None)
-    return {"timer": _save_and_publish(trip, actor, row, state, "timer.paused", at, now)}
+    return {"timer": _save_and_publish(trip, actor, row, _task(trip, actor, row.task_id), state, "timer.paused", at, now)}
 
 
 def resume(trip: Trip, actor: Actor, notes: str | None, at: datetime, now: datetime) -> dict[str, Any]:
     row = _require(trip, actor)
-    _trackable_task(trip, actor, row.task_id)
+    task = _trackable_task(trip, actor, row.task_id)
     state = rules.with_notes(rules.resume(timer_state(row), at), validation.check_notes(notes) if notes is not None else None)
-    return {"timer": _save_and_publish(trip, actor, row, state, "timer.resumed", at, now)}
+    return {"timer": _save_and_publish(trip, actor, row, task, state, "timer.resumed", at, now)}
 
 
 def stop(trip: Trip, actor: Actor, notes: str | None, at: datetime, now: datetime) -> dict[str, Any]:
@@ -135,16 +135,8 @@ def _trackable_task(trip: Trip, actor: Actor, task_id: int) -> sa.Row[Any]:
     task = trip.connection.execute(_TASK, {"tenant": actor.tenant_id, "task": task_id}).first()
     if task is None:
         raise NotFound("no such task")
-    facts = TaskFacts(
-        source=task.source,
-        has_parent=task.parent_external_id is not None,
-        project_count=task.project_count,
-        has_project=task.project_id is not None,
-        project_closed=bool(task.project_closed),
-        project_enabled=task.project_id is None or bool(task.project_enabled),
-        over_task_limit=task.over_task_limit,
-    )
-    reason = untrackable_reason(facts)
+    project = None if task.project_id is None else SimpleNamespace(closed=task.project_closed, enabled=task.project_enabled)
+    reason = reason_for(task, project)  # type: ignore[arg-type]
     if reason is not None:
         raise Untrackable(reason)
     return task
@@ -154,10 +146,12 @@ def _task(trip: Trip, actor: Actor, task_id: int) -> sa.Row[Any]:
     return trip.connection.execute(_TASK, {"tenant": actor.tenant_id, "task": task_id}).one()
 
 
-def _save_and_publish(trip: Trip, actor: Actor, row: sa.Row[Any], state: rules.Timer, name: str, at: datetime, now: datetime) -> dict[str, Any]:
+def _save_and_publish(
+    trip: Trip, actor: Actor, row: sa.Row[Any], task: sa.Row[Any], state: rules.Timer, name: str, at: datetime, now: datetime
+) -> dict[str, Any]:
     values = {"segments": segments_json(state), "notes": state.notes}
     trip.connection.execute(_UPDATE_TIMER, {"timer_id": row.id, **values})
-    view = timer_view(SimpleNamespace(id=row.id, task_id=row.task_id, **values), _task(trip, actor, row.task_id), now)  # type: ignore[arg-type]
+    view = timer_view(SimpleNamespace(id=row.id, task_id=row.task_id, **values), task, now)  # type: ignore[arg-type]
     events.append_in_trip(trip, actor.tenant_id, [_timer_event(actor, name, view, at)], now)
     return view
 
