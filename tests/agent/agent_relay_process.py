@@ -15,6 +15,8 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
+from tests.harness.processes import stop_process
+
 
 def free_port() -> int:
     with socket.socket() as probe:
@@ -66,13 +68,11 @@ class RelayProcess:
 
     def stop(self, *, crash: bool = False) -> None:
         """SIGTERM (a clean shutdown) or, with ``crash``, SIGKILL (the host died)."""
-        if self.process is not None and self.process.poll() is None:
-            self.process.send_signal(signal.SIGKILL if crash else signal.SIGTERM)
-            try:
-                self.process.wait(15)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        if self.process is not None and crash:
+            self.process.kill()
+            self.process.wait()
+        elif self.process is not None:
+            stop_process(self.process, grace=15)
         self.process = None
 
     def freeze(self) -> None:

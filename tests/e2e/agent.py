@@ -13,6 +13,8 @@ import subprocess
 import time
 from pathlib import Path
 
+from tests.harness.processes import stop_process
+
 from .relay import TASKCLOCK, Account
 
 REPO = Path(__file__).resolve().parents[2]
@@ -95,10 +97,5 @@ class Agent:
         """Terminate the daemon (SIGTERM, then SIGKILL after 10 s)."""
         if self.process is None:
             return
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
+        stop_process(self.process)
         self.process = None

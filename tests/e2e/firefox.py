@@ -14,6 +14,8 @@ import re
 import subprocess
 import threading
 from pathlib import Path
+
+from tests.harness.processes import stop_process
 from typing import Any
 
 from .bidi import BiDi, BiDiError
@@ -243,12 +245,7 @@ class FirefoxBrowser:
             self.bidi = None
         if self.process is not None:
             try:
-                self.process.wait(timeout=10)
+                self.process.wait(timeout=10)  # it may be quitting after the session ended
             except subprocess.TimeoutExpired:
-                self.process.terminate()
-                try:
-                    self.process.wait(timeout=10)
-                except subprocess.TimeoutExpired:
-                    self.process.kill()
-                    self.process.wait()
+                stop_process(self.process)
             self.process = None

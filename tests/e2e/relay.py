@@ -20,6 +20,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from tests.harness.processes import stop_process
+
 TASKCLOCK = str(Path(sys.executable).parent / "taskclock")
 
 
@@ -93,12 +95,7 @@ class Relay:
         """Terminate the relay (SIGTERM, then SIGKILL after 10 s)."""
         if self.process is None:
             return
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
+        stop_process(self.process)
         self.process = None
 
     def cli(self, *args: str, stdin: str | None = None) -> str:

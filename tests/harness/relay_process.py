@@ -14,6 +14,8 @@ import sys
 import time
 from pathlib import Path
 
+from tests.harness.processes import stop_process
+
 TASKCLOCK = str(Path(sys.executable).with_name("taskclock"))
 
 
@@ -71,13 +73,8 @@ class RelayProcess:
         return (self.home / f"relay-{self.port}.log").read_text()[-4000:]
 
     def stop(self) -> None:
-        if self.process and self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        if self.process:
+            stop_process(self.process)
 
     def kill(self) -> None:
         """SIGKILL: no shutdown hooks, no flushing: what a crash looks like."""

@@ -21,6 +21,8 @@ import time
 import uuid
 from pathlib import Path
 
+from tests.harness.processes import stop_process
+
 HOW_TO_GET = "install it with `apt-get install postgresql redis-server` (as root), or run `make test`, which does"
 START_TIMEOUT_SECONDS = 60
 
@@ -172,13 +174,8 @@ class Redis:
 
     def kill(self) -> None:
         """Stop the server process but keep its directory (``start`` brings it back)."""
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        if self.process is not None:
+            stop_process(self.process)
 
     def stop(self) -> None:
         self.kill()
