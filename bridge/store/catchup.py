@@ -105,9 +105,14 @@ def _range(connection: sa.Connection, tenant_id: int, after: int, upto: int) -> 
 
 async def log_position(database: Database, tenant_id: int) -> int:
     """The tenant's last handed-out sequence number."""
-    return await database.run_read(_position, tenant_id)
+    return (await log_bounds(database, tenant_id))[0]
 
 
-def _position(connection: sa.Connection, tenant_id: int) -> int:
+async def log_bounds(database: Database, tenant_id: int) -> tuple[int, int | None]:
+    """The last handed-out sequence number and the oldest still kept (``None``: empty log)."""
+    return await database.run_read(_bounds, tenant_id)
+
+
+def _bounds(connection: sa.Connection, tenant_id: int) -> tuple[int, int | None]:
     row = connection.execute(_POSITION, {"tenant": tenant_id}).first()
-    return (row[0] if row else 0) or 0
+    return (row[0] or 0, row[1]) if row else (0, None)

@@ -13,8 +13,6 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlmodel import col, select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from bridge.store.database import CommittedEvent, Trip, Tx
 from bridge.store.models import Event, Tenant
@@ -68,25 +66,3 @@ def _append(
     if last > retention and last // _PRUNE_EVERY != (first - 1) // _PRUNE_EVERY:  # passed a multiple of it
         connection.execute(_PRUNE, {"tenant": tenant_id, "upto": last - retention})
     return added
-
-
-async def latest_seq(session: AsyncSession, tenant_id: int) -> int:
-    """The tenant's last handed-out sequence number."""
-    seq = (await session.execute(select(Tenant.event_seq).where(Tenant.id == tenant_id))).scalar_one_or_none()
-    return seq or 0
-
-
-async def oldest_seq(session: AsyncSession, tenant_id: int) -> int | None:
-    """The oldest sequence number still kept, or ``None`` for an empty log."""
-    return (await session.execute(select(sa.func.min(Event.seq)).where(Event.tenant_id == tenant_id))).scalar()
-
-
-async def since(session: AsyncSession, tenant_id: int, after: int, limit: int = 10_000) -> list[Event]:
-    """The tenant's events with ``seq > after``, in order (the caller filters by channel)."""
-    query = (
-        select(Event)
-        .where(Event.tenant_id == tenant_id, Event.seq > after)
-        .order_by(col(Event.seq))
-        .limit(limit)
-    )
-    return list((await session.execute(query)).scalars())

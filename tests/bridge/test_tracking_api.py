@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
-import pytest
 
 
 async def resolve(user, task) -> int:

@@ -19,6 +19,7 @@ import sqlalchemy as sa
 
 from bridge import appkeys
 from bridge.settings import Settings
+from bridge.store import catchup
 from bridge.store import events as event_log
 from bridge.store.models import Event
 from tests.harness.live_client import Live
@@ -57,8 +58,7 @@ async def test_random_disconnects_during_a_long_stream_leave_the_client_equal_to
     server_timer = (await sam.call("GET", "/timer", status=200))["timer"]
     server_entries = (await sam.call("GET", "/entries", status=200))["items"]
     server_attendance = (await sam.call("GET", "/today", status=200))["attendance"]["state"]
-    async with relay.database.read() as session:
-        latest = await event_log.latest_seq(session, await _tenant_id(relay, "acme"))
+    latest = await catchup.log_position(relay.database, await _tenant_id(relay, "acme"))
     mine = [e.seq for e in await _user_events(relay, sam)]
     async with asyncio.timeout(20):
         while model.last_seq < mine[-1]:
@@ -84,8 +84,7 @@ async def _tenant_id(relay: Any, slug: str) -> int:
 async def _user_events(relay: Any, user: Any) -> list[Any]:
     """The log's events a socket of ``user`` (not watching activity) is owed."""
     tenant_id = await _tenant_id(relay, user.tenant)
-    async with relay.database.read() as session:
-        logged = await event_log.since(session, tenant_id, 0)
+    logged = await catchup.log_range(relay.database, tenant_id, 0, await catchup.log_position(relay.database, tenant_id))
     return [e for e in logged if e.user_id in (user.user_id, None)]
 
 
@@ -208,9 +207,7 @@ async def test_a_gap_older_than_the_log_gets_a_snapshot(relay, asana_task, clock
             await event_log.append(tx, tenant_id, None, "task.updated", {"task": {"id": task_id}}, clock.now)
         # What the log's retention does to old rows (bridge.store.events prunes every 500).
         await tx.session.execute(sa.delete(Event).where(Event.tenant_id == tenant_id, Event.seq <= 10))
-    async with relay.database.read() as session:
-        oldest = await event_log.oldest_seq(session, tenant_id)
-        latest = await event_log.latest_seq(session, tenant_id)
+    latest, oldest = await catchup.log_bounds(relay.database, tenant_id)
     assert oldest is not None and oldest > 3
 
     old = await Live.open(relay.client, LIVE, sam.token, since=1)
