@@ -14,10 +14,14 @@ import sys
 import tempfile
 import time
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 from bench import http_load, machine, relay
 from bench.commands import in_load_process
+
+T = TypeVar("T")
 
 
 def hottest(raw: Path, top: int) -> str:
@@ -73,6 +77,15 @@ def _load(kind: str, seeded: relay.Seeded, server: relay.ServerProcess, seconds:
     return f"{len(latencies)} month views, median {1000 * sorted(latencies)[len(latencies) // 2]:.1f} ms"
 
 
+def _measured(pid: int, work: Callable[[], T]) -> T:
+    """``work()``, printing the share of a core the relay used meanwhile."""
+    cpu, began = machine.process_cpu_seconds(pid), time.monotonic()
+    result = work()
+    busy = (machine.process_cpu_seconds(pid) - cpu) / (time.monotonic() - began)
+    print(f"relay CPU: {100 * busy:.0f} % of a core during the load")
+    return result
+
+
 def _spy(pid: int, seconds: float, out: Path) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
         [str(Path(sys.executable).with_name("py-spy")), "record", "-p", str(pid), "-o", str(out), "-f", "raw",
@@ -91,10 +104,9 @@ def _fanout(home: Path, rate: float, seconds: float, out: Path) -> None:
             print(f"{fleet.connect()['connected']} sockets connected")
             spy = _spy(server.pid, seconds + 4, out)
             time.sleep(1.0)
-            cpu, began = machine.process_cpu_seconds(server.pid), time.monotonic()
-            sent = in_load_process(commands.relay_fanout, server.base_url, relay.TENANT, seeded.task_id, dict(seeded.users), rate, seconds)
-            busy = (machine.process_cpu_seconds(server.pid) - cpu) / (time.monotonic() - began)
-            print(f"{len(sent)} commands sent at {rate:.0f}/s offered; relay CPU {100 * busy:.0f} % of a core")
+            sent = _measured(server.pid, lambda: in_load_process(
+                commands.relay_fanout, server.base_url, relay.TENANT, seeded.task_id, dict(seeded.users), rate, seconds))
+            print(f"{len(sent)} commands sent at {rate:.0f}/s offered")
             spy.wait(timeout=120)
 
 
@@ -114,14 +126,9 @@ def main() -> None:
             return
         seeded = relay.seed(home, 100, 100_000 if args.kind == "month" else 1000)
         with relay.relay_server(home) as server:
-            spy = subprocess.Popen(
-                [str(Path(sys.executable).with_name("py-spy")), "record", "-p", str(server.pid), "-o", str(out), "-f", "raw",
-                 "-r", "250", "-d", str(int(args.seconds + (30 if args.kind == "connect" else 6)))], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            spy = _spy(server.pid, args.seconds + (30 if args.kind == "connect" else 6), out)
             time.sleep(1.0)
-            cpu, began = machine.process_cpu_seconds(server.pid), time.monotonic()
-            print(_load(args.kind, seeded, server, args.seconds))
-            busy = (machine.process_cpu_seconds(server.pid) - cpu) / (time.monotonic() - began)
-            print(f"relay CPU: {100 * busy:.0f} % of a core during the load")
+            print(_measured(server.pid, lambda: _load(args.kind, seeded, server, args.seconds)))
             spy.wait(timeout=120)
         print(hottest(out, args.top))
     finally:
